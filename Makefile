@@ -1,0 +1,137 @@
+# PageKit's plain-C build: libraries, tests, the demo and installation.
+#
+#   make            static and shared library, pagekit.pc   (build/)
+#   make demo       the seed walkthrough on this kernel
+#   make check      every test: C suite, header checks, installed-copy
+#                   builds, Swift suite
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# The sources also build with nothing but
+#   cc -Iinclude Sources/CPageShim/*.c -lbsd -lpthread
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DESTDIR ?=
+
+CC      ?= cc
+CXX     ?= c++
+SWIFT   ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+WARN     = -Wall -Wextra -Werror
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iinclude -fPIC -fvisibility=hidden
+
+BUILD    = build
+SOURCES  = $(wildcard Sources/CPageShim/*.c)
+HEADERS  = $(wildcard include/pagekit/*.h) $(wildcard Sources/CPageShim/*.h)
+OBJECTS  = $(SOURCES:Sources/CPageShim/%.c=$(BUILD)/obj/%.o)
+TESTS    = $(wildcard Tests/c/*.c)
+
+STATIC   = $(BUILD)/libpagekit.a
+SONAME   = libpagekit.so.0
+SHARED   = $(BUILD)/$(SONAME)
+PC       = $(BUILD)/pagekit.pc
+
+.PHONY: all deps demo check check-c check-headers check-exports check-seed check-install check-swift \
+        install clean
+
+all: $(STATIC) $(SHARED) $(PC)
+
+# Debian packages the build needs, installed when missing (as root).
+deps:
+	@for package in libbsd-dev pkg-config; do \
+	    dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(BUILD)/obj/%.o: Sources/CPageShim/%.c $(HEADERS) | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(STATIC): $(OBJECTS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(OBJECTS) packaging/libpagekit.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=packaging/libpagekit.map -o $@ $(OBJECTS) -lpthread
+	ln -sf $(SONAME) $(BUILD)/libpagekit.so
+
+$(PC): packaging/pagekit.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+install: all
+	install -d $(DESTDIR)$(INCLUDEDIR)/pagekit $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 include/pagekit/pagekit.h include/pagekit/mach.h $(DESTDIR)$(INCLUDEDIR)/pagekit/
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpagekit.so
+	install -m 644 $(PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+
+$(BUILD)/seed_walkthrough: Examples/seed_walkthrough.c $(STATIC)
+	$(CC) -std=c11 $(WARN) -Iinclude $< $(STATIC) -lpthread -o $@
+
+demo: $(BUILD)/seed_walkthrough
+	@echo "PageKit seed walkthrough (Mach calls through include/pagekit/mach.h) on Linux $$(uname -r):"
+	@$(BUILD)/seed_walkthrough
+
+# The C suite compiles the sources in, so it can reach the system-call seam.
+$(BUILD)/c-tests: $(TESTS) $(wildcard Tests/c/*.h) $(SOURCES) $(HEADERS) | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARN) -O1 -g -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $@
+
+check-c: $(BUILD)/c-tests
+	$(BUILD)/c-tests
+
+# Public headers: plain C11 and C++17, each alone, with every warning.
+check-headers:
+	@mkdir -p $(BUILD)
+	for header in pagekit mach; do \
+	    printf '#include <pagekit/%s.h>\nint main(void) { return 0; }\n' $$header > $(BUILD)/header_$$header.c; \
+	    $(CC) -std=c11 $(WARN) -pedantic -Iinclude -fsyntax-only $(BUILD)/header_$$header.c || exit 1; \
+	    $(CXX) -std=c++17 $(WARN) -Iinclude -x c++ -fsyntax-only $(BUILD)/header_$$header.c || exit 1; \
+	done
+	@echo "public headers compile as C11 and C++17"
+
+# Only pk_ symbols leave the shared library.
+check-exports: $(SHARED)
+	@leaked=$$(nm -D --defined-only $(SHARED) | awk '$$2 ~ /[TDBR]/ {print $$3}' | grep -v '^pk_' | grep -v '^PAGEKIT_' || true); \
+	if [ -n "$$leaked" ]; then echo "exported by mistake: $$leaked"; exit 1; fi; \
+	internal=$$(nm -D --defined-only $(SHARED) | awk '{print $$3}' | grep -E '^pk_(sys|table|spares|segments|object|kernel|names|shared)' || true); \
+	if [ -n "$$internal" ]; then echo "internal symbols exported: $$internal"; exit 1; fi
+	@echo "shared library exports only the public pk_ API"
+
+check-seed: $(BUILD)/seed_walkthrough
+	$(BUILD)/seed_walkthrough > $(BUILD)/seed_walkthrough.out
+	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_walkthrough.out
+	@echo "seed walkthrough output matches Tests/c/expected/seed_walkthrough.out"
+
+# Install into a scratch DESTDIR, then build the walkthrough against that copy
+# with nothing but pkg-config, statically and against the shared library.
+check-install:
+	rm -rf $(BUILD)/stage
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(BUILD)/stage PREFIX=/usr/local
+	set -e; \
+	export PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/stage/usr/local/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(BUILD)/stage; \
+	flags=$$(pkg-config --cflags --libs pagekit); \
+	$(CC) -std=c11 $(WARN) -static Examples/seed_walkthrough.c $$flags -o $(BUILD)/seed_static; \
+	$(CC) -std=c11 $(WARN) Examples/seed_walkthrough.c $$flags -o $(BUILD)/seed_shared; \
+	$(BUILD)/seed_static > $(BUILD)/seed_static.out; \
+	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/stage/usr/local/lib $(BUILD)/seed_shared > $(BUILD)/seed_shared.out; \
+	ldd $(BUILD)/seed_static 2>&1 | grep -q 'not a dynamic executable'; \
+	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/stage/usr/local/lib ldd $(BUILD)/seed_shared | grep -q 'libpagekit.so.0 => $(CURDIR)/$(BUILD)/stage'; \
+	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_static.out; \
+	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_shared.out
+	@echo "installed copy: static and shared builds through pkg-config run the walkthrough"
+
+check-swift: | deps
+	$(SWIFT) test
+
+check: check-headers check-exports check-c check-seed check-install check-swift
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,274 @@
+/*
+ * allocate.c - pk_allocate (vm_allocate).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define SUPERPAGE_2MB_SIZE ((uintptr_t)2 << 20)
+#define RANDOM_ADDRESS_TRIES 8
+
+static const int anonymous = MAP_PRIVATE | MAP_ANONYMOUS;
+static const int read_write = PROT_READ | PROT_WRITE;
+
+/* What one allocation asks for, checked before anything is mapped. */
+struct request {
+    uintptr_t start; /* fixed requests only */
+    uintptr_t length;
+    unsigned int flags;
+    unsigned int superpage;
+    bool anywhere, overwrite;
+};
+
+static int check_request(uintptr_t address, size_t size, unsigned int flags, const char *name,
+                         struct request *request)
+{
+    *request = (struct request){
+        .flags = flags,
+        .superpage = flags & PK_ALLOC_SUPERPAGE_MASK,
+        .anywhere = (flags & PK_ALLOC_ANYWHERE) != 0,
+        .overwrite = (flags & PK_ALLOC_OVERWRITE) != 0,
+    };
+
+    /* TPRO needs hardware and kernel support Linux does not have. */
+    if (flags & PK_ALLOC_TPRO)
+        return -EINVAL;
+    if (request->superpage != 0 && request->superpage != PK_ALLOC_SUPERPAGE_ANY &&
+        request->superpage != PK_ALLOC_SUPERPAGE_2MB)
+        return -EINVAL;
+    if ((flags & PK_ALLOC_PURGEABLE) && request->superpage != 0)
+        return -EINVAL;
+    if (request->anywhere && request->overwrite)
+        return -EINVAL;
+    if (name != NULL && pk_name_check(name) != 0)
+        return -EINVAL;
+    if (!pk_round(size, &request->length))
+        return -EINVAL;
+    if (request->superpage == PK_ALLOC_SUPERPAGE_2MB && request->length % SUPERPAGE_2MB_SIZE != 0)
+        return -EINVAL;
+    if (request->anywhere)
+        return 0;
+
+    request->start = pk_trunc(address);
+    if (request->start > UINTPTR_MAX - request->length)
+        return -ENOMEM;
+    if (request->start < pk_min_address() || request->start + request->length > pk_max_address())
+        return -ENOMEM;
+    if (request->superpage == PK_ALLOC_SUPERPAGE_2MB && request->start % SUPERPAGE_2MB_SIZE != 0)
+        return -EINVAL;
+    return 0;
+}
+
+static intptr_t map_fixed_noreplace(uintptr_t start, uintptr_t length)
+{
+    intptr_t mapped = pk_sys_mmap(start, length, read_write, anonymous | MAP_FIXED_NOREPLACE);
+    /* Kernels before 4.17 take MAP_FIXED_NOREPLACE as a mere hint. */
+    if (mapped >= 0 && (uintptr_t)mapped != start) {
+        pk_sys_munmap((uintptr_t)mapped, length);
+        return -EEXIST;
+    }
+    return mapped;
+}
+
+static uintptr_t random_page(uintptr_t limit)
+{
+    uint64_t value = 0;
+    if (getrandom(&value, sizeof value, GRND_NONBLOCK) != sizeof value)
+        value = (uint64_t)(uintptr_t)&value * 0x9E3779B97F4A7C15u;
+    return pk_trunc(pk_min_address() + (uintptr_t)(value % (limit - pk_min_address())));
+}
+
+/* A random free address, or else wherever the kernel puts it. */
+static intptr_t map_random(uintptr_t length)
+{
+    uintptr_t top = pk_max_address() - length;
+    for (int try = 0; length < pk_max_address() - pk_min_address() && try < RANDOM_ADDRESS_TRIES; try++) {
+        intptr_t mapped = map_fixed_noreplace(random_page(top), length);
+        if (mapped != -EEXIST)
+            return mapped;
+    }
+    return pk_sys_mmap(0, length, read_write, anonymous);
+}
+
+/* 2 MiB aligned memory anywhere: map 2 MiB more, then trim both ends. */
+static intptr_t map_aligned(uintptr_t length, uintptr_t alignment)
+{
+    if (length > UINTPTR_MAX - alignment)
+        return -ENOMEM;
+    intptr_t mapped = pk_sys_mmap(0, length + alignment, read_write, anonymous);
+    if (mapped < 0)
+        return mapped;
+    uintptr_t raw = (uintptr_t)mapped;
+    uintptr_t start = (raw + alignment - 1) & ~(alignment - 1);
+    if (start > raw)
+        pk_sys_munmap(raw, start - raw);
+    if (raw + alignment > start)
+        pk_sys_munmap(start + length, raw + alignment - start);
+    return (intptr_t)start;
+}
+
+static intptr_t map_anywhere(const struct request *request)
+{
+    if (request->superpage == PK_ALLOC_SUPERPAGE_2MB)
+        return map_aligned(request->length, SUPERPAGE_2MB_SIZE);
+    if (request->flags & PK_ALLOC_RANDOM_ADDR)
+        return map_random(request->length);
+    return pk_sys_mmap(0, request->length, read_write, anonymous);
+}
+
+/* Permanent memory is never unmapped: an overwrite leaves it mapped but
+ * inaccessible, as XNU's delete does, and then finds the range occupied. */
+static int check_overwrite(uintptr_t start, uintptr_t end, struct pk_spares *spares)
+{
+    bool permanent = false;
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
+         entry = pk_table_next(entry)) {
+        if (entry->flags & PK_ENTRY_SEALED)
+            return -EPERM;
+        permanent |= (entry->flags & PK_ENTRY_PERMANENT) != 0;
+    }
+    if (!permanent)
+        return 0;
+    pk_table_clip(start, end, spares);
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
+         entry = pk_table_next(entry)) {
+        if ((entry->flags & PK_ENTRY_PERMANENT) &&
+            pk_sys_mprotect(entry->start, entry->end - entry->start, PROT_NONE) == 0)
+            entry->protection = entry->max_protection = PK_PROT_NONE;
+    }
+    pk_table_coalesce(start, end);
+    return -EEXIST;
+}
+
+static intptr_t map_fixed(const struct request *request, struct pk_spares *spares)
+{
+    uintptr_t end = request->start + request->length;
+    if (!request->overwrite)
+        return map_fixed_noreplace(request->start, request->length);
+    int error = check_overwrite(request->start, end, spares);
+    if (error)
+        return error;
+    return pk_sys_mmap(request->start, request->length, read_write, anonymous | MAP_FIXED);
+}
+
+static uint16_t entry_flags(unsigned int flags)
+{
+    return (uint16_t)(((flags & PK_ALLOC_PERMANENT) ? PK_ENTRY_PERMANENT : 0) |
+                      ((flags & PK_ALLOC_NO_CACHE) ? PK_ENTRY_NO_CACHE : 0) |
+                      ((flags & PK_ALLOC_4GB_CHUNK) ? PK_ENTRY_4GB_CHUNK : 0) |
+                      ((flags & PK_ALLOC_SUPERPAGE_MASK) ? PK_ENTRY_SUPERPAGE : 0));
+}
+
+/* Everything that can fail for lack of memory, obtained before mapping. */
+struct resources {
+    struct pk_spares spares;
+    struct pk_object *object;
+    struct pk_shared_name *name;
+};
+
+static void release(struct resources *resources)
+{
+    pk_spares_release(&resources->spares);
+    free(resources->object);
+    if (resources->name != NULL)
+        pk_shared_name_release(resources->name);
+}
+
+static int reserve(const struct request *request, const char *name, struct resources *resources)
+{
+    memset(resources, 0, sizeof *resources);
+    int error = pk_spares_reserve(&resources->spares, 3);
+    if (error == 0 && (request->flags & PK_ALLOC_PURGEABLE)) {
+        resources->object = pk_object_create(0, request->length);
+        error = resources->object == NULL ? -ENOMEM : 0;
+    }
+    if (error == 0 && name != NULL) {
+        resources->name = pk_shared_name_create(name);
+        error = resources->name == NULL ? -ENOMEM : 0;
+    }
+    if (error)
+        release(resources);
+    return error;
+}
+
+static void record(const struct request *request, uintptr_t start, struct resources *resources)
+{
+    uintptr_t end = start + request->length;
+    /* Entries still there were unmapped behind PageKit's back, or replaced
+     * by an overwrite: the kernel has just handed out their pages. */
+    pk_table_remove_range(start, end, &resources->spares);
+
+    struct pk_entry *entry = pk_spares_take(&resources->spares);
+    *entry = (struct pk_entry){
+        .start = start,
+        .end = end,
+        .allocation = pk_table_new_allocation(),
+        .object = resources->object,
+        .name = resources->name,
+        .flags = entry_flags(request->flags),
+        .protection = PK_PROT_DEFAULT,
+        .max_protection = PK_PROT_ALL,
+        .inheritance = PK_INHERIT_COPY,
+        .tag = (uint8_t)(request->flags >> 24),
+    };
+    if (entry->object != NULL) {
+        entry->object->start = start;
+        entry->object->end = end;
+        pk_objects_insert(entry->object);
+    }
+    pk_table_insert(entry);
+    resources->object = NULL;
+    resources->name = NULL;
+    pk_names_apply(start, end);
+}
+
+static void advise(const struct request *request, uintptr_t start)
+{
+    if (request->superpage != 0)
+        pk_sys_madvise(start, request->length, MADV_HUGEPAGE);
+}
+
+int pk_allocate(uintptr_t *address, size_t size, unsigned int flags, const char *name)
+{
+    if (address == NULL || (flags & ~PK_ALLOC_ACCEPTED) != 0)
+        return -EINVAL;
+    if (size == 0) {
+        *address = 0;
+        return 0;
+    }
+    struct request request;
+    int error = check_request(*address, size, flags, name, &request);
+    if (error)
+        return error;
+    struct resources resources;
+    error = reserve(&request, name, &resources);
+    if (error)
+        return error;
+
+    intptr_t mapped;
+    if (request.anywhere) {
+        /* The kernel hands out fresh address space, so the system call needs
+         * no table lock; only recording it does. */
+        mapped = map_anywhere(&request);
+        pk_table_lock();
+    } else {
+        pk_table_lock();
+        mapped = map_fixed(&request, &resources.spares);
+    }
+    if (mapped >= 0) {
+        advise(&request, (uintptr_t)mapped);
+        record(&request, (uintptr_t)mapped, &resources);
+        *address = (uintptr_t)mapped;
+    }
+    pk_table_unlock();
+    release(&resources);
+    return mapped < 0 ? (int)mapped : 0;
+}

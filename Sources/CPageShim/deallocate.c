@@ -1,0 +1,113 @@
+/*
+ * deallocate.c - pk_deallocate (vm_deallocate).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+static bool is_permanent(const struct pk_entry *entry)
+{
+    return (entry->flags & PK_ENTRY_PERMANENT) != 0;
+}
+
+struct scan {
+    bool sealed;
+    bool permanent;
+};
+
+static struct scan scan_range(uintptr_t start, uintptr_t end)
+{
+    struct scan scan = {false, false};
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
+         entry = pk_table_next(entry)) {
+        scan.sealed |= (entry->flags & PK_ENTRY_SEALED) != 0;
+        scan.permanent |= is_permanent(entry);
+    }
+    return scan;
+}
+
+/* Gives the permanent entries in [start, until) their recorded protection
+ * back in the kernel (rollback). */
+static void restore_permanent(uintptr_t start, uintptr_t until)
+{
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < until;
+         entry = pk_table_next(entry))
+        if (is_permanent(entry))
+            pk_sys_mprotect(entry->start, entry->end - entry->start, entry->protection);
+}
+
+/* Unmaps what lies between the permanent entries of [start, end). */
+static int unmap_around_permanent(uintptr_t start, uintptr_t end)
+{
+    uintptr_t at = start;
+    for (struct pk_entry *entry = pk_table_ceiling(start); at < end; entry = pk_table_next(entry)) {
+        while (entry != NULL && entry->start < end && !is_permanent(entry))
+            entry = pk_table_next(entry);
+        uintptr_t stop = entry != NULL && entry->start < end ? entry->start : end;
+        int error = stop > at ? pk_sys_munmap(at, stop - at) : 0;
+        if (error || stop == end)
+            return error;
+        at = entry->end;
+    }
+    return 0;
+}
+
+/* Permanent memory stays mapped but inaccessible; what lies between it is
+ * unmapped. The protection changes come first because they can be undone. */
+static int remove_around_permanent(uintptr_t start, uintptr_t end, struct pk_spares *spares)
+{
+    pk_table_clip(start, end, spares);
+    int error = 0;
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
+         entry = pk_table_next(entry)) {
+        if (is_permanent(entry) && (error = pk_sys_mprotect(entry->start, entry->end - entry->start, PROT_NONE))) {
+            restore_permanent(start, entry->start);
+            break;
+        }
+    }
+    if (error == 0 && (error = unmap_around_permanent(start, end)) != 0)
+        restore_permanent(start, end);
+    for (struct pk_entry *entry = pk_table_ceiling(start); error == 0 && entry != NULL && entry->start < end;) {
+        struct pk_entry *next = pk_table_next(entry);
+        if (is_permanent(entry))
+            entry->protection = entry->max_protection = PK_PROT_NONE;
+        else
+            pk_table_delete(entry);
+        entry = next;
+    }
+    pk_table_coalesce(start, end);
+    return error;
+}
+
+int pk_deallocate(uintptr_t address, size_t size)
+{
+    if (size == 0)
+        return 0;
+    uintptr_t start, end;
+    int error = pk_page_range(address, size, &start, &end);
+    if (error)
+        return error;
+    /* Mach removes nothing, and reports success, when the range reaches
+     * outside the map. */
+    if (start < pk_min_address() || end > pk_max_address())
+        return 0;
+
+    struct pk_spares spares;
+    if ((error = pk_spares_reserve(&spares, 2)) != 0)
+        return error;
+    pk_table_lock();
+    struct scan scan = scan_range(start, end);
+    if (scan.sealed) {
+        error = -EPERM;
+    } else if (scan.permanent) {
+        error = remove_around_permanent(start, end, &spares);
+    } else {
+        error = pk_sys_munmap(start, end - start);
+        if (error == 0)
+            pk_table_remove_range(start, end, &spares);
+    }
+    pk_table_unlock();
+    pk_spares_release(&spares);
+    return error;
+}

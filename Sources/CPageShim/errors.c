@@ -1,0 +1,89 @@
+/*
+ * errors.c - the one table from (operation, errno) to kern_return_t.
+ *
+ * The same errno can mean different things to different calls, as on Linux:
+ * ENOMEM from a fixed allocation means the range lies outside the address
+ * space (KERN_INVALID_ADDRESS), from an allocation anywhere that there is no
+ * room (KERN_NO_SPACE), and from vm_protect a hole in the range
+ * (KERN_INVALID_ADDRESS).
+ */
+#include "internal.h"
+
+#include <errno.h>
+
+struct rule {
+    enum pk_operation operation; /* 0: any operation */
+    int error;
+    int kern_return;
+};
+
+static const struct rule rules[] = {
+    {PK_OP_ALLOCATE, ENOMEM, PK_KERN_NO_SPACE},
+    {PK_OP_ALLOCATE, EEXIST, PK_KERN_NO_SPACE},
+    {PK_OP_ALLOCATE_FIXED, ENOMEM, PK_KERN_INVALID_ADDRESS},
+    {PK_OP_ALLOCATE_FIXED, EEXIST, PK_KERN_NO_SPACE},
+    {PK_OP_DEALLOCATE, ENOMEM, PK_KERN_RESOURCE_SHORTAGE},
+    {PK_OP_PROTECT, ENOMEM, PK_KERN_INVALID_ADDRESS},
+    {PK_OP_PURGEABLE_CONTROL, ENOMEM, PK_KERN_INVALID_ADDRESS},
+    {PK_OP_REGION, ENOMEM, PK_KERN_INVALID_ADDRESS},
+    {PK_OP_NAME, ENOMEM, PK_KERN_INVALID_ADDRESS},
+    {PK_OP_FREEZE, ENOMEM, PK_KERN_INVALID_ADDRESS},
+    {0, EINVAL, PK_KERN_INVALID_ARGUMENT},
+    {0, EACCES, PK_KERN_PROTECTION_FAILURE},
+    {0, EPERM, PK_KERN_PROTECTION_FAILURE},
+    {0, EAGAIN, PK_KERN_RESOURCE_SHORTAGE},
+    {0, EOPNOTSUPP, PK_KERN_NOT_SUPPORTED},
+};
+
+int pk_kern_return(enum pk_operation operation, int error)
+{
+    if (error < 0)
+        error = -error;
+    if (error == 0)
+        return PK_KERN_SUCCESS;
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (rules[i].error == error && (rules[i].operation == 0 || rules[i].operation == operation))
+            return rules[i].kern_return;
+    return PK_KERN_FAILURE;
+}
+
+const char *pk_error_name(int error)
+{
+    switch (error < 0 ? -error : error) {
+    case 0: return "0";
+    case EINVAL: return "EINVAL";
+    case EEXIST: return "EEXIST";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case EAGAIN: return "EAGAIN";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EFAULT: return "EFAULT";
+    case ENOSYS: return "ENOSYS";
+    case EBADF: return "EBADF";
+    case ENODEV: return "ENODEV";
+    case EOVERFLOW: return "EOVERFLOW";
+    case ENOENT: return "ENOENT";
+    case EBUSY: return "EBUSY";
+    case EINTR: return "EINTR";
+    case ETXTBSY: return "ETXTBSY";
+    case EIO: return "EIO";
+    case EHWPOISON: return "EHWPOISON";
+    default: return "unknown errno";
+    }
+}
+
+const char *pk_kern_return_name(int kern_return)
+{
+    switch (kern_return) {
+    case PK_KERN_SUCCESS: return "KERN_SUCCESS";
+    case PK_KERN_INVALID_ADDRESS: return "KERN_INVALID_ADDRESS";
+    case PK_KERN_PROTECTION_FAILURE: return "KERN_PROTECTION_FAILURE";
+    case PK_KERN_NO_SPACE: return "KERN_NO_SPACE";
+    case PK_KERN_INVALID_ARGUMENT: return "KERN_INVALID_ARGUMENT";
+    case PK_KERN_FAILURE: return "KERN_FAILURE";
+    case PK_KERN_RESOURCE_SHORTAGE: return "KERN_RESOURCE_SHORTAGE";
+    case PK_KERN_NOT_SUPPORTED: return "KERN_NOT_SUPPORTED";
+    default: return "unknown kern_return_t";
+    }
+}

@@ -1,0 +1,123 @@
+#include "internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447
+#endif
+
+static const char *const names[PK_FEATURE_COUNT] = {
+    "anon_vma_name", "madv_free", "madv_pageout", "madv_populate",
+    "mseal", "guard_regions", "memfd_secret", "procmap_query",
+};
+
+/* Per feature bit: 0, or the negative errno its probe got. */
+static int status[PK_FEATURE_COUNT];
+static unsigned int supported;
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+
+/* EINVAL from an unknown advice or prctl, ENOSYS from an unknown system
+ * call: both mean this kernel does not have the feature. */
+static int missing(int error)
+{
+    return error == -EINVAL || error == -ENOSYS ? -EOPNOTSUPP : error;
+}
+
+static int probe_madvise(uintptr_t page, int advice)
+{
+    return missing(pk_sys_madvise(page, pk_page_size(), advice));
+}
+
+static int probe_memfd_secret(void)
+{
+    long fd = syscall(SYS_memfd_secret, 0UL);
+    if (fd < 0)
+        return missing(-errno);
+    close((int)fd);
+    return 0;
+}
+
+static int probe_procmap_query(void)
+{
+    struct pk_kernel_mapping mapping;
+    int error = pk_procmap_query((uintptr_t)&mapping, &mapping);
+    return error == -ENOTTY ? -EOPNOTSUPP : error;
+}
+
+static void probe(void)
+{
+    size_t size = pk_page_size();
+    intptr_t page = pk_sys_mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    int page_error = page < 0 ? (int)page : 0;
+    uintptr_t address = (uintptr_t)page;
+
+    for (int i = 0; i < PK_FEATURE_COUNT; i++)
+        status[i] = page_error;
+    if (page_error == 0) {
+        *(volatile char *)address = 1;
+        status[0] = missing(pk_sys_name_anon(address, size, "pagekit-probe"));
+        status[1] = probe_madvise(address, MADV_FREE);
+        status[2] = probe_madvise(address, MADV_PAGEOUT);
+        status[3] = probe_madvise(address, MADV_POPULATE_WRITE);
+        status[5] = probe_madvise(address, MADV_GUARD_INSTALL);
+        pk_sys_munmap(address, size);
+    }
+    /* A zero length seals nothing, yet a kernel with mseal accepts it. */
+    status[4] = missing(pk_sys_mseal(pk_min_address(), 0));
+    status[6] = probe_memfd_secret();
+    status[7] = probe_procmap_query();
+
+    for (int i = 0; i < PK_FEATURE_COUNT; i++)
+        if (status[i] == 0)
+            supported |= 1u << i;
+}
+
+unsigned int pk_features(void)
+{
+    pthread_once(&probe_once, probe);
+    return supported;
+}
+
+bool pk_has(unsigned int feature)
+{
+    return (pk_features() & feature) != 0;
+}
+
+static int feature_index(unsigned int feature)
+{
+    if (feature == 0 || (feature & (feature - 1)) != 0)
+        return -1;
+    int index = __builtin_ctz(feature);
+    return index < PK_FEATURE_COUNT ? index : -1;
+}
+
+int pk_feature_status(unsigned int feature)
+{
+    int index = feature_index(feature);
+    if (index < 0)
+        return -EINVAL;
+    pk_features();
+    return status[index];
+}
+
+const char *pk_feature_name(unsigned int feature)
+{
+    int index = feature_index(feature);
+    return index < 0 ? NULL : names[index];
+}

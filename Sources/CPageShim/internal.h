@@ -1,0 +1,82 @@
+/*
+ * internal.h - what CPageShim's files share and nobody else sees.
+ */
+#ifndef PAGEKIT_INTERNAL_H
+#define PAGEKIT_INTERNAL_H
+
+/* The build may set these too; the sources must also build with a bare
+ * cc -Iinclude with every C file of Sources/CPageShim. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <pagekit/pagekit.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "region_table.h"
+#include "syscalls.h"
+
+_Static_assert(sizeof(uintptr_t) == 8, "PageKit needs a 64-bit address space");
+
+#define PK_HIDDEN __attribute__((visibility("hidden")))
+
+/* The usable address range [pk_min_address(), pk_max_address()). */
+uintptr_t pk_min_address(void);
+uintptr_t pk_max_address(void);
+
+static inline uintptr_t pk_trunc(uintptr_t address)
+{
+    return address & ~(uintptr_t)(pk_page_size() - 1);
+}
+
+/* Rounds up to a page; false if that wraps past the top of the address
+ * space (the result would be 0). */
+static inline bool pk_round(uintptr_t value, uintptr_t *rounded)
+{
+    uintptr_t mask = pk_page_size() - 1;
+    if (value > UINTPTR_MAX - mask)
+        return false;
+    *rounded = (value + mask) & ~mask;
+    return true;
+}
+
+/* [trunc(address), round(address + size)) for deallocate, protect and the
+ * other range calls: -EINVAL when address + size overflows or rounds to 0. */
+int pk_page_range(uintptr_t address, size_t size, uintptr_t *start, uintptr_t *end);
+
+/* Kernel names: the name the kernel should show for an entry, or NULL. */
+const char *pk_entry_kernel_name(const struct pk_entry *entry, char buffer[PK_NAME_MAX + 1]);
+/* Gives the kernel names of entries in [start, end) to the kernel, where it
+ * can name anonymous memory. Failures are ignored: names are advisory. */
+void pk_names_apply(uintptr_t start, uintptr_t end);
+
+/* Purgeable objects (purgeable.c). */
+struct pk_object *pk_object_create(uintptr_t start, uintptr_t end);
+/* The object's state, after noticing pages the kernel dropped. */
+int pk_object_state(struct pk_object *object);
+/* Zeroes the entries of the object and marks it EMPTY. */
+void pk_object_empty(struct pk_object *object);
+
+/* Foreign mappings (kernel_maps.c): the kernel's mapping containing address
+ * or the next one above it. */
+struct pk_kernel_mapping {
+    uintptr_t start, end;
+    unsigned int protection;
+    bool shared;
+    char name[256];
+};
+int pk_kernel_mapping(uintptr_t address, struct pk_kernel_mapping *mapping);
+/* The same through PROCMAP_QUERY only: -ENOTTY where the kernel lacks it. */
+int pk_procmap_query(uintptr_t address, struct pk_kernel_mapping *mapping);
+/* Testing: read /proc/self/maps even where PROCMAP_QUERY works. */
+void pk_kernel_maps_force_scan(bool force);
+/* Forgets the cached /proc/self/maps descriptor (after fork). */
+void pk_kernel_maps_reset(void);
+
+/* Features (features.c). */
+bool pk_has(unsigned int feature);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * protect.c - pk_protect (vm_protect) and pk_freeze.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "segments.h"
+
+/* What one protection change does to every segment of its range. */
+struct change {
+    bool set_maximum;
+    bool copy;           /* PK_PROT_COPY: WRITE joins the maximum first */
+    bool freeze;         /* current and maximum both become the protection */
+    bool seal;           /* and the pages are mseal'd */
+    unsigned int protection;
+};
+
+static unsigned int maximum_of(const struct pk_segment *segment, const struct change *change)
+{
+    if (segment->entry == NULL)
+        return PK_PROT_ALL;
+    return segment->entry->max_protection | (change->copy ? PK_PROT_WRITE : 0);
+}
+
+static unsigned int new_protection(const struct pk_segment *segment, const struct change *change)
+{
+    if (change->set_maximum && !change->freeze)
+        return segment->protection & change->protection;
+    return change->protection;
+}
+
+/* The first problem in address order, as XNU's vm_map_protect reports it. */
+static int check(const struct pk_segments *segments, int collect_error, const struct change *change)
+{
+    for (size_t i = 0; i < segments->count; i++) {
+        const struct pk_segment *segment = &segments->items[i];
+        /* Freezing lowers a maximum, which only PageKit's own memory has. */
+        if (segment->entry == NULL && change->freeze)
+            return -ENOMEM;
+        /* The kernel refuses any mprotect on sealed memory. */
+        if (segment->entry != NULL && (segment->entry->flags & PK_ENTRY_SEALED))
+            return -EPERM;
+        if (change->protection & ~maximum_of(segment, change))
+            return -EACCES;
+    }
+    return collect_error;
+}
+
+/* One mprotect for the whole range where every segment ends up alike, else
+ * one per segment; on failure every segment gets its old protection back. */
+static int apply(uintptr_t start, uintptr_t end, const struct pk_segments *segments, const struct change *change)
+{
+    bool alike = true;
+    for (size_t i = 1; i < segments->count && alike; i++)
+        alike = new_protection(&segments->items[i], change) == new_protection(&segments->items[0], change);
+    if (alike) {
+        int error = pk_sys_mprotect(start, end - start, (int)new_protection(&segments->items[0], change));
+        if (error)
+            pk_segments_restore(segments, segments->count);
+        return error;
+    }
+    for (size_t i = 0; i < segments->count; i++) {
+        const struct pk_segment *segment = &segments->items[i];
+        int error = pk_sys_mprotect(segment->start, segment->end - segment->start,
+                                    (int)new_protection(segment, change));
+        if (error) {
+            pk_segments_restore(segments, i);
+            return error;
+        }
+    }
+    return 0;
+}
+
+static int seal(uintptr_t start, uintptr_t end, const struct pk_segments *segments)
+{
+    int error = pk_sys_mseal(start, end - start);
+    if (error)
+        pk_segments_restore(segments, segments->count);
+    return error == -ENOSYS ? -EOPNOTSUPP : error;
+}
+
+static void record(uintptr_t start, uintptr_t end, const struct change *change, struct pk_spares *spares)
+{
+    pk_table_clip(start, end, spares);
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
+         entry = pk_table_next(entry)) {
+        if (change->copy)
+            entry->max_protection |= PK_PROT_WRITE;
+        if (change->freeze) {
+            entry->max_protection = entry->protection = (uint8_t)change->protection;
+        } else if (change->set_maximum) {
+            entry->max_protection = (uint8_t)change->protection;
+            entry->protection &= (uint8_t)change->protection;
+        } else {
+            entry->protection = (uint8_t)change->protection;
+        }
+        if (change->seal)
+            entry->flags |= PK_ENTRY_SEALED;
+    }
+    pk_table_coalesce(start, end);
+}
+
+static int change_range(uintptr_t start, uintptr_t end, const struct change *change)
+{
+    struct pk_spares spares;
+    int error = pk_spares_reserve(&spares, 2);
+    if (error)
+        return error;
+    pk_table_lock();
+    struct pk_segments segments;
+    int collected = pk_segments_collect(start, end, &segments);
+    error = check(&segments, collected, change);
+    if (error == 0)
+        error = apply(start, end, &segments, change);
+    if (error == 0 && change->seal)
+        error = seal(start, end, &segments);
+    if (error == 0)
+        record(start, end, change, &spares);
+    pk_segments_free(&segments);
+    pk_table_unlock();
+    pk_spares_release(&spares);
+    return error;
+}
+
+int pk_protect(uintptr_t address, size_t size, bool set_maximum, unsigned int prot)
+{
+    if (size == 0)
+        return 0;
+    uintptr_t start, end;
+    if ((prot & ~(PK_PROT_ALL | PK_PROT_COPY)) != 0 || pk_page_range(address, size, &start, &end) != 0)
+        return -EINVAL;
+    struct change change = {
+        .set_maximum = set_maximum,
+        .copy = (prot & PK_PROT_COPY) != 0,
+        .protection = prot & PK_PROT_ALL,
+    };
+    return change_range(start, end, &change);
+}
+
+int pk_freeze(uintptr_t address, size_t size, unsigned int flags)
+{
+    uintptr_t start, end;
+    if ((flags & ~PK_FREEZE_SEALED) != 0 || size == 0 || pk_page_range(address, size, &start, &end) != 0)
+        return -EINVAL;
+    struct change change = {
+        .set_maximum = true,
+        .freeze = true,
+        .seal = (flags & PK_FREEZE_SEALED) != 0,
+        .protection = PK_PROT_READ,
+    };
+    if (change.seal && !pk_has(PK_FEATURE_MSEAL))
+        return -EOPNOTSUPP;
+    return change_range(start, end, &change);
+}

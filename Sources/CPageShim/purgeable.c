@@ -1,0 +1,241 @@
+/*
+ * purgeable.c - purgeable objects (vm_purgable_control) over MADV_FREE.
+ *
+ * MADV_FREE lets the kernel drop pages but never says which ones it dropped.
+ * Making an object volatile saves each page's first word and stores a marker
+ * there before the madvise. Making it nonvolatile compare-and-exchanges the
+ * marker back: a dropped page reads as zero, so the exchange fails, and a
+ * page still present is dirtied by the exchange itself, which cancels its
+ * pending free, so it cannot be dropped after the check. If any page was
+ * dropped, the whole object is zeroed and reported EMPTY, as Mach purges
+ * whole objects.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+/* "PKVOLATL": what the first word of every page of a volatile object holds
+ * until the kernel drops the page. */
+#define MARKER ((uintptr_t)0x4C5441544C4F564BULL)
+
+struct pk_object *pk_object_create(uintptr_t start, uintptr_t end)
+{
+    size_t pages = (end - start) / pk_page_size();
+    struct pk_object *object = calloc(1, sizeof *object + pages * sizeof object->saved[0]);
+    if (object != NULL) {
+        object->start = start;
+        object->end = end;
+        object->state = PK_PURGEABLE_NONVOLATILE;
+    }
+    return object;
+}
+
+#define FOR_EACH_ENTRY(entry, object)                                                            \
+    for (struct pk_entry *entry = pk_table_ceiling((object)->start); entry != NULL && entry->start < (object)->end; \
+         entry = pk_table_next(entry))                                                           \
+        if (entry->object == (object))
+
+static uintptr_t *first_word(uintptr_t page)
+{
+    return (uintptr_t *)page;
+}
+
+static size_t page_index(const struct pk_object *object, uintptr_t page)
+{
+    return (page - object->start) / pk_page_size();
+}
+
+void pk_object_empty(struct pk_object *object)
+{
+    FOR_EACH_ENTRY(entry, object)
+        pk_sys_madvise(entry->start, entry->end - entry->start, MADV_DONTNEED);
+    object->state = PK_PURGEABLE_EMPTY;
+}
+
+/* Write-only memory is readable on Linux; only PROT_NONE is not. */
+static bool readable(const struct pk_entry *entry)
+{
+    return entry->protection != PK_PROT_NONE;
+}
+
+/* Without read access the marker cannot be checked, but a dropped page is
+ * no longer resident and nothing could have faulted it back in. */
+static bool entry_dropped_unreadable(const struct pk_entry *entry)
+{
+    size_t page = pk_page_size();
+    unsigned char vector[256];
+    for (uintptr_t at = entry->start; at < entry->end; at += sizeof vector * page) {
+        uintptr_t length = entry->end - at < sizeof vector * page ? entry->end - at : sizeof vector * page;
+        if (pk_sys_mincore(at, length, vector) != 0)
+            return true;
+        for (size_t i = 0; i < length / page; i++)
+            if (!(vector[i] & 1))
+                return true;
+    }
+    return false;
+}
+
+static bool any_page_dropped(const struct pk_object *object)
+{
+    size_t page = pk_page_size();
+    FOR_EACH_ENTRY(entry, object) {
+        if (!readable(entry)) {
+            if (entry_dropped_unreadable(entry))
+                return true;
+            continue;
+        }
+        for (uintptr_t at = entry->start; at < entry->end; at += page)
+            if (__atomic_load_n(first_word(at), __ATOMIC_RELAXED) != MARKER)
+                return true;
+    }
+    return false;
+}
+
+/* Puts each page's first word back where the marker still is; false if a
+ * page was dropped. Every page is visited, so none keeps the marker. */
+static bool restore_words(struct pk_object *object)
+{
+    size_t page = pk_page_size();
+    bool intact = true;
+    FOR_EACH_ENTRY(entry, object) {
+        for (uintptr_t at = entry->start; at < entry->end; at += page) {
+            uintptr_t expected = MARKER;
+            intact &= __atomic_compare_exchange_n(first_word(at), &expected, object->saved[page_index(object, at)],
+                                                  false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+        }
+    }
+    return intact;
+}
+
+static int make_volatile(struct pk_object *object)
+{
+    size_t page = pk_page_size();
+    FOR_EACH_ENTRY(entry, object) {
+        for (uintptr_t at = entry->start; at < entry->end; at += page) {
+            object->saved[page_index(object, at)] = *first_word(at);
+            __atomic_store_n(first_word(at), MARKER, __ATOMIC_SEQ_CST);
+        }
+    }
+    if (pk_has(PK_FEATURE_MADV_FREE)) {
+        FOR_EACH_ENTRY(entry, object) {
+            int error = pk_sys_madvise(entry->start, entry->end - entry->start, MADV_FREE);
+            if (error) {
+                restore_words(object);
+                return error;
+            }
+        }
+    }
+    object->state = PK_PURGEABLE_VOLATILE;
+    return 0;
+}
+
+/* The object's state, after noticing pages the kernel dropped. */
+int pk_object_state(struct pk_object *object)
+{
+    if (object->state == PK_PURGEABLE_VOLATILE && any_page_dropped(object))
+        pk_object_empty(object);
+    return object->state;
+}
+
+static int set_state(struct pk_object *object, int requested, int *old_state)
+{
+    int old;
+    if (requested == PK_PURGEABLE_NONVOLATILE) {
+        old = object->state;
+        if (old == PK_PURGEABLE_VOLATILE && !restore_words(object)) {
+            pk_object_empty(object);
+            old = PK_PURGEABLE_EMPTY;
+        }
+        object->state = PK_PURGEABLE_NONVOLATILE;
+    } else if (requested == PK_PURGEABLE_VOLATILE) {
+        old = pk_object_state(object);
+        int error = old == PK_PURGEABLE_NONVOLATILE ? make_volatile(object) : 0;
+        if (error)
+            return error;
+    } else {
+        old = pk_object_state(object);
+        pk_object_empty(object);
+    }
+    *old_state = old;
+    return 0;
+}
+
+static bool writable(struct pk_object *object)
+{
+    FOR_EACH_ENTRY(entry, object)
+        if (!(entry->protection & PK_PROT_WRITE))
+            return false;
+    return true;
+}
+
+/* The purgeable object at address: ENOMEM where nothing is mapped, EINVAL
+ * where the memory is not a purgeable allocation. */
+static int find_object(uintptr_t address, struct pk_object **object)
+{
+    struct pk_entry *entry = pk_table_lookup(address);
+    if (entry == NULL)
+        return pk_sys_mapped(pk_trunc(address), pk_page_size()) == 0 ? -EINVAL : -ENOMEM;
+    *object = entry->object;
+    return *object != NULL ? 0 : -EINVAL;
+}
+
+static void purge_all(void)
+{
+    for (struct pk_object *object = pk_objects_first(); object != NULL; object = pk_objects_next(object))
+        if (object->state == PK_PURGEABLE_VOLATILE)
+            pk_object_empty(object);
+}
+
+int pk_purgeable_control(uintptr_t address, int control, int *state)
+{
+    if (control != PK_PURGEABLE_SET_STATE && control != PK_PURGEABLE_GET_STATE &&
+        control != PK_PURGEABLE_PURGE_ALL)
+        return -EINVAL;
+    if (control == PK_PURGEABLE_PURGE_ALL) {
+        pk_table_lock();
+        purge_all();
+        pk_table_unlock();
+        return 0;
+    }
+    if (state == NULL)
+        return -EINVAL;
+    if (control == PK_PURGEABLE_SET_STATE && (*state & ~PK_PURGEABLE_ACCEPTED) != 0)
+        return -EINVAL;
+
+    pk_table_lock();
+    struct pk_object *object = NULL;
+    int error = find_object(address, &object);
+    if (error == 0 && control == PK_PURGEABLE_GET_STATE) {
+        *state = pk_object_state(object);
+    } else if (error == 0) {
+        int requested = *state & PK_PURGEABLE_STATE_MASK;
+        if (!writable(object))
+            error = -EACCES;
+        else if (requested == PK_PURGEABLE_DENY)
+            error = -EINVAL;
+        else
+            error = set_state(object, requested, state);
+    }
+    pk_table_unlock();
+    return error;
+}
+
+int pk_purge_now(uintptr_t address, size_t size)
+{
+    uintptr_t start, end;
+    int error = pk_page_range(address, size, &start, &end);
+    if (error || start == end)
+        return error;
+    if (!pk_has(PK_FEATURE_MADV_PAGEOUT))
+        return -EOPNOTSUPP;
+    return pk_sys_madvise(start, end - start, MADV_PAGEOUT);
+}

@@ -1,0 +1,273 @@
+#include "internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int compare(const struct pk_entry *a, const struct pk_entry *b)
+{
+    return a->start < b->start ? -1 : a->start > b->start;
+}
+
+RB_HEAD(pk_tree, pk_entry);
+/* RB_GENERATE_STATIC needs a __unused that libbsd leaves undefined. */
+RB_GENERATE_INTERNAL(pk_tree, pk_entry, link, compare, __attribute__((unused)) static)
+
+static struct pk_tree tree = RB_INITIALIZER(&tree);
+static LIST_HEAD(, pk_object) objects = LIST_HEAD_INITIALIZER(objects);
+static unsigned long entry_count;
+static uint64_t last_allocation;
+
+static pthread_mutex_t table_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+
+/* A child must not inherit a lock some other thread of the parent held, and
+ * its /proc/self/maps descriptor would still describe the parent. */
+static void before_fork(void)
+{
+    pthread_mutex_lock(&table_mutex);
+}
+
+static void after_fork_in_parent(void)
+{
+    pthread_mutex_unlock(&table_mutex);
+}
+
+static void after_fork_in_child(void)
+{
+    pthread_mutex_init(&table_mutex, NULL);
+    pk_kernel_maps_reset();
+}
+
+static void install_fork_handlers(void)
+{
+    pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
+}
+
+void pk_table_lock(void)
+{
+    pthread_once(&fork_handlers_once, install_fork_handlers);
+    pthread_mutex_lock(&table_mutex);
+}
+
+void pk_table_unlock(void)
+{
+    pthread_mutex_unlock(&table_mutex);
+}
+
+struct pk_entry *pk_table_ceiling(uintptr_t address)
+{
+    struct pk_entry key = {.start = address};
+    struct pk_entry *above = RB_NFIND(pk_tree, &tree, &key);
+    if (above != NULL && above->start == address)
+        return above;
+    struct pk_entry *below = above != NULL ? RB_PREV(pk_tree, &tree, above) : RB_MAX(pk_tree, &tree);
+    if (below != NULL && below->end > address)
+        return below;
+    return above;
+}
+
+struct pk_entry *pk_table_lookup(uintptr_t address)
+{
+    struct pk_entry *entry = pk_table_ceiling(address);
+    return entry != NULL && entry->start <= address ? entry : NULL;
+}
+
+struct pk_entry *pk_table_last(void)
+{
+    return RB_MAX(pk_tree, &tree);
+}
+
+struct pk_entry *pk_table_next(struct pk_entry *entry)
+{
+    return RB_NEXT(pk_tree, &tree, entry);
+}
+
+struct pk_entry *pk_table_prev(struct pk_entry *entry)
+{
+    return RB_PREV(pk_tree, &tree, entry);
+}
+
+bool pk_table_overlaps(uintptr_t start, uintptr_t end)
+{
+    struct pk_entry *entry = pk_table_ceiling(start);
+    return entry != NULL && entry->start < end;
+}
+
+void pk_table_insert(struct pk_entry *entry)
+{
+    RB_INSERT(pk_tree, &tree, entry);
+    entry_count++;
+    if (entry->object != NULL)
+        entry->object->entries++;
+}
+
+static void object_release(struct pk_object *object)
+{
+    if (--object->entries == 0) {
+        LIST_REMOVE(object, link);
+        free(object);
+    }
+}
+
+void pk_table_delete(struct pk_entry *entry)
+{
+    RB_REMOVE(pk_tree, &tree, entry);
+    entry_count--;
+    if (entry->object != NULL)
+        object_release(entry->object);
+    if (entry->name != NULL)
+        pk_shared_name_release(entry->name);
+    free(entry);
+}
+
+/* Splits entry at address, which lies strictly inside it; the upper part
+ * goes into a spare. */
+static void split(struct pk_entry *entry, uintptr_t address, struct pk_spares *spares)
+{
+    struct pk_entry *upper = pk_spares_take(spares);
+    *upper = *entry;
+    upper->start = address;
+    entry->end = address;
+    if (upper->name != NULL)
+        pk_shared_name_retain(upper->name);
+    pk_table_insert(upper);
+}
+
+void pk_table_clip(uintptr_t start, uintptr_t end, struct pk_spares *spares)
+{
+    struct pk_entry *first = pk_table_lookup(start);
+    if (first != NULL && first->start < start)
+        split(first, start, spares);
+    struct pk_entry *last = end > 0 ? pk_table_lookup(end - 1) : NULL;
+    if (last != NULL && last->end > end)
+        split(last, end, spares);
+}
+
+void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spares)
+{
+    if (!pk_table_overlaps(start, end))
+        return;
+    pk_table_clip(start, end, spares);
+    struct pk_entry *entry = pk_table_ceiling(start);
+    while (entry != NULL && entry->start < end) {
+        struct pk_entry *next = pk_table_next(entry);
+        pk_table_delete(entry);
+        entry = next;
+    }
+}
+
+static bool same_name(const struct pk_shared_name *a, const struct pk_shared_name *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a->text, b->text) == 0);
+}
+
+static bool mergeable(const struct pk_entry *lower, const struct pk_entry *upper)
+{
+    return lower->end == upper->start && lower->allocation == upper->allocation &&
+           lower->object == upper->object && lower->flags == upper->flags &&
+           lower->protection == upper->protection && lower->max_protection == upper->max_protection &&
+           lower->inheritance == upper->inheritance && lower->tag == upper->tag &&
+           same_name(lower->name, upper->name);
+}
+
+void pk_table_coalesce(uintptr_t start, uintptr_t end)
+{
+    struct pk_entry *entry = pk_table_ceiling(start);
+    if (entry == NULL)
+        return;
+    struct pk_entry *previous = pk_table_prev(entry);
+    if (previous != NULL)
+        entry = previous;
+    while (entry != NULL && entry->start <= end) {
+        struct pk_entry *next = pk_table_next(entry);
+        if (next != NULL && mergeable(entry, next)) {
+            uintptr_t merged_end = next->end;
+            pk_table_delete(next);
+            entry->end = merged_end;
+            continue;
+        }
+        entry = next;
+    }
+}
+
+uint64_t pk_table_new_allocation(void)
+{
+    return ++last_allocation;
+}
+
+unsigned long pk_table_count(void)
+{
+    return entry_count;
+}
+
+int pk_spares_reserve(struct pk_spares *spares, int count)
+{
+    memset(spares, 0, sizeof *spares);
+    for (int i = 0; i < count; i++) {
+        spares->entry[i] = malloc(sizeof(struct pk_entry));
+        if (spares->entry[i] == NULL) {
+            pk_spares_release(spares);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+struct pk_entry *pk_spares_take(struct pk_spares *spares)
+{
+    for (size_t i = 0; i < sizeof spares->entry / sizeof spares->entry[0]; i++) {
+        struct pk_entry *entry = spares->entry[i];
+        if (entry != NULL) {
+            spares->entry[i] = NULL;
+            return entry;
+        }
+    }
+    abort(); /* an operation used more entries than it reserved: a bug */
+}
+
+void pk_spares_release(struct pk_spares *spares)
+{
+    for (size_t i = 0; i < sizeof spares->entry / sizeof spares->entry[0]; i++) {
+        free(spares->entry[i]);
+        spares->entry[i] = NULL;
+    }
+}
+
+struct pk_shared_name *pk_shared_name_create(const char *text)
+{
+    size_t length = strlen(text);
+    struct pk_shared_name *name = malloc(sizeof *name + length + 1);
+    if (name != NULL) {
+        name->references = 1;
+        memcpy(name->text, text, length + 1);
+    }
+    return name;
+}
+
+void pk_shared_name_retain(struct pk_shared_name *name)
+{
+    name->references++;
+}
+
+void pk_shared_name_release(struct pk_shared_name *name)
+{
+    if (--name->references == 0)
+        free(name);
+}
+
+void pk_objects_insert(struct pk_object *object)
+{
+    LIST_INSERT_HEAD(&objects, object, link);
+}
+
+struct pk_object *pk_objects_first(void)
+{
+    return LIST_FIRST(&objects);
+}
+
+struct pk_object *pk_objects_next(struct pk_object *object)
+{
+    return LIST_NEXT(object, link);
+}

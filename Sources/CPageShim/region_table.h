@@ -1,0 +1,98 @@
+/*
+ * region_table.h - what PageKit remembers that Linux does not: maximum
+ * protection, tags, names, purgeable objects, permanence and seals.
+ *
+ * A red-black tree (libbsd's sys/tree.h) of entries keyed by start address,
+ * one entry per contiguous run with identical attributes. Entries are split
+ * when part of a range changes and merged back when neighbours of the same
+ * allocation become equal again. One mutex guards it; every function here
+ * except pk_table_lock() expects the caller to hold it.
+ */
+#ifndef PAGEKIT_REGION_TABLE_H
+#define PAGEKIT_REGION_TABLE_H
+
+#include <bsd/sys/queue.h>
+#include <bsd/sys/tree.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A region name shared by the entries it was split into. */
+struct pk_shared_name {
+    unsigned int references;
+    char text[];
+};
+
+/* One purgeable allocation: it changes state as a whole. */
+struct pk_object {
+    LIST_ENTRY(pk_object) link;
+    uintptr_t start, end;
+    unsigned int entries; /* table entries that refer to it */
+    int state;            /* PK_PURGEABLE_NONVOLATILE, _VOLATILE or _EMPTY */
+    uintptr_t saved[];    /* while volatile: each page's first word */
+};
+
+/* pk_entry.flags */
+#define PK_ENTRY_PERMANENT 0x1u
+#define PK_ENTRY_SEALED 0x2u
+#define PK_ENTRY_NO_CACHE 0x4u
+#define PK_ENTRY_4GB_CHUNK 0x8u
+#define PK_ENTRY_SUPERPAGE 0x10u
+
+struct pk_entry {
+    RB_ENTRY(pk_entry) link;
+    uintptr_t start, end;
+    uint64_t allocation;            /* which pk_allocate call made it */
+    struct pk_object *object;       /* its purgeable object, or NULL */
+    struct pk_shared_name *name;    /* its own name, or NULL */
+    uint16_t flags;
+    uint8_t protection, max_protection, inheritance, tag;
+};
+
+/* Entries an operation may need, allocated before it changes anything so
+ * that splitting can never fail half-way. */
+struct pk_spares {
+    struct pk_entry *entry[3];
+};
+
+void pk_table_lock(void);
+void pk_table_unlock(void);
+
+/* The entry containing address, or NULL. */
+struct pk_entry *pk_table_lookup(uintptr_t address);
+/* The entry containing address, or else the first one above it, or NULL. */
+struct pk_entry *pk_table_ceiling(uintptr_t address);
+struct pk_entry *pk_table_last(void);
+struct pk_entry *pk_table_next(struct pk_entry *entry);
+struct pk_entry *pk_table_prev(struct pk_entry *entry);
+
+/* True if some entry overlaps [start, end). */
+bool pk_table_overlaps(uintptr_t start, uintptr_t end);
+
+void pk_table_insert(struct pk_entry *entry);
+/* Removes an entry and frees it, dropping its name and object references. */
+void pk_table_delete(struct pk_entry *entry);
+/* Deletes every entry, or part of one, in [start, end). */
+void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spares);
+/* Splits entries so that none straddles start or end. */
+void pk_table_clip(uintptr_t start, uintptr_t end, struct pk_spares *spares);
+/* Merges equal neighbours of the same allocation in and around [start, end). */
+void pk_table_coalesce(uintptr_t start, uintptr_t end);
+
+uint64_t pk_table_new_allocation(void);
+unsigned long pk_table_count(void);
+
+/* Spares: 0 or -ENOMEM. pk_spares_release frees what was not used. */
+int pk_spares_reserve(struct pk_spares *spares, int count);
+struct pk_entry *pk_spares_take(struct pk_spares *spares);
+void pk_spares_release(struct pk_spares *spares);
+
+struct pk_shared_name *pk_shared_name_create(const char *text);
+void pk_shared_name_retain(struct pk_shared_name *name);
+void pk_shared_name_release(struct pk_shared_name *name);
+
+/* Iterates the objects (for PURGE_ALL). */
+void pk_objects_insert(struct pk_object *object);
+struct pk_object *pk_objects_first(void);
+struct pk_object *pk_objects_next(struct pk_object *object);
+
+#endif

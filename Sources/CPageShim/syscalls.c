@@ -1,0 +1,122 @@
+#include "internal.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+#ifndef SYS_mseal
+#define SYS_mseal 462
+#endif
+
+struct injection {
+    _Atomic int error;
+    _Atomic unsigned int skip;
+    _Atomic unsigned int count;
+};
+
+static struct injection injections[PK_SYS_COUNT];
+static _Atomic unsigned long calls[PK_SYS_COUNT];
+
+void pk_sys_inject(enum pk_syscall call, int error, unsigned int skip, unsigned int count)
+{
+    atomic_store(&injections[call].skip, skip);
+    atomic_store(&injections[call].count, count);
+    atomic_store(&injections[call].error, error < 0 ? -error : error);
+}
+
+void pk_sys_inject_clear(void)
+{
+    for (int call = 0; call < PK_SYS_COUNT; call++)
+        atomic_store(&injections[call].error, 0);
+}
+
+unsigned long pk_sys_calls(enum pk_syscall call)
+{
+    return atomic_load(&calls[call]);
+}
+
+/* The forced errno for this call, or 0 to make the real call. */
+static int injected(enum pk_syscall call)
+{
+    atomic_fetch_add_explicit(&calls[call], 1, memory_order_relaxed);
+    struct injection *injection = &injections[call];
+    int error = atomic_load_explicit(&injection->error, memory_order_relaxed);
+    if (error == 0)
+        return 0;
+    if (atomic_load(&injection->skip) > 0) {
+        atomic_fetch_sub(&injection->skip, 1);
+        return 0;
+    }
+    if (atomic_fetch_sub(&injection->count, 1) == 1)
+        atomic_store(&injection->error, 0);
+    return error;
+}
+
+static int result(long value)
+{
+    return value == -1 ? -errno : 0;
+}
+
+intptr_t pk_sys_mmap(uintptr_t address, size_t length, int prot, int flags)
+{
+    int error = injected(PK_SYS_MMAP);
+    if (error)
+        return -error;
+    void *mapped = mmap((void *)address, length, prot, flags, -1, 0);
+    return mapped == MAP_FAILED ? -errno : (intptr_t)mapped;
+}
+
+int pk_sys_munmap(uintptr_t address, size_t length)
+{
+    int error = injected(PK_SYS_MUNMAP);
+    return error ? -error : result(munmap((void *)address, length));
+}
+
+int pk_sys_mprotect(uintptr_t address, size_t length, int prot)
+{
+    int error = injected(PK_SYS_MPROTECT);
+    return error ? -error : result(mprotect((void *)address, length, prot));
+}
+
+int pk_sys_madvise(uintptr_t address, size_t length, int advice)
+{
+    int error = injected(PK_SYS_MADVISE);
+    return error ? -error : result(madvise((void *)address, length, advice));
+}
+
+int pk_sys_name_anon(uintptr_t address, size_t length, const char *name)
+{
+    int error = injected(PK_SYS_PRCTL);
+    return error ? -error
+                 : result(prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)address,
+                                (unsigned long)length, (unsigned long)name));
+}
+
+int pk_sys_mseal(uintptr_t address, size_t length)
+{
+    int error = injected(PK_SYS_MSEAL);
+    return error ? -error : result(syscall(SYS_mseal, (unsigned long)address, (unsigned long)length, 0UL));
+}
+
+int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector)
+{
+    int error = injected(PK_SYS_MINCORE);
+    return error ? -error : result(mincore((void *)address, length, vector));
+}
+
+int pk_sys_mapped(uintptr_t address, size_t length)
+{
+    int error = injected(PK_SYS_MSYNC);
+    if (error)
+        return -error;
+    /* MS_ASYNC does no I/O on current kernels, but msync still walks the
+     * range and fails with ENOMEM at the first unmapped page. */
+    return result(msync((void *)address, length, MS_ASYNC));
+}

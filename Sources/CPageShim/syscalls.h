@@ -1,0 +1,45 @@
+/*
+ * syscalls.h - the one seam through which CPageShim makes system calls.
+ *
+ * Each wrapper returns 0 (or a result) on success and a negative errno on
+ * failure; nothing above this layer reads errno. Tests can force the next
+ * calls of one kind to fail with a chosen errno, for the paths the real
+ * kernel cannot be made to produce on demand.
+ */
+#ifndef PAGEKIT_SYSCALLS_H
+#define PAGEKIT_SYSCALLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum pk_syscall {
+    PK_SYS_MMAP,
+    PK_SYS_MUNMAP,
+    PK_SYS_MPROTECT,
+    PK_SYS_MADVISE,
+    PK_SYS_PRCTL,
+    PK_SYS_MSEAL,
+    PK_SYS_MINCORE,
+    PK_SYS_MSYNC,
+    PK_SYS_COUNT
+};
+
+/* mmap: the address, or a negative errno cast to intptr_t. */
+intptr_t pk_sys_mmap(uintptr_t address, size_t length, int prot, int flags);
+int pk_sys_munmap(uintptr_t address, size_t length);
+int pk_sys_mprotect(uintptr_t address, size_t length, int prot);
+int pk_sys_madvise(uintptr_t address, size_t length, int advice);
+int pk_sys_name_anon(uintptr_t address, size_t length, const char *name);
+int pk_sys_mseal(uintptr_t address, size_t length);
+int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector);
+/* 0 if every page of the range is mapped, else -ENOMEM. */
+int pk_sys_mapped(uintptr_t address, size_t length);
+
+/* Testing: calls of this kind fail with -error after `skip` more succeed,
+ * `count` times. error 0 clears the injection. Not exported. */
+void pk_sys_inject(enum pk_syscall call, int error, unsigned int skip, unsigned int count);
+void pk_sys_inject_clear(void);
+/* How many calls of this kind were made (for tests). */
+unsigned long pk_sys_calls(enum pk_syscall call);
+
+#endif

@@ -1,0 +1,266 @@
+#include "harness.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "syscalls.h"
+
+#define MAX_TESTS 512
+
+struct test {
+    const char *name;
+    test_function function;
+};
+
+static struct test tests[MAX_TESTS];
+static int test_count;
+static int current_failures;
+static const char *current_skip;
+
+void harness_register(const char *name, test_function function)
+{
+    if (test_count == MAX_TESTS) {
+        fprintf(stderr, "too many tests\n");
+        exit(2);
+    }
+    tests[test_count++] = (struct test){name, function};
+}
+
+void harness_fail(const char *file, int line, const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stdout, "    %s:%d: ", file, line);
+    vfprintf(stdout, format, arguments);
+    fputc('\n', stdout);
+    va_end(arguments);
+    current_failures++;
+}
+
+void harness_skip(const char *reason)
+{
+    current_skip = reason;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct test *)a)->name, ((const struct test *)b)->name);
+}
+
+int main(int argc, char **argv)
+{
+    const char *only = argc > 1 ? argv[1] : NULL;
+    int passed = 0, failed = 0, skipped = 0;
+    qsort(tests, (size_t)test_count, sizeof tests[0], by_name);
+    pk_features(); /* probe before any test injects errors into the seam */
+    for (int i = 0; i < test_count; i++) {
+        if (only != NULL && strstr(tests[i].name, only) == NULL)
+            continue;
+        current_failures = 0;
+        current_skip = NULL;
+        tests[i].function();
+        pk_sys_inject_clear();
+        fflush(stdout);
+        if (current_failures > 0) {
+            printf("FAIL %s\n", tests[i].name);
+            failed++;
+        } else if (current_skip != NULL) {
+            printf("skip %s: %s\n", tests[i].name, current_skip);
+            skipped++;
+        } else {
+            printf("ok   %s\n", tests[i].name);
+            passed++;
+        }
+    }
+    printf("c-suite: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+    return failed == 0 ? 0 : 1;
+}
+
+/* Faults. */
+
+static sigjmp_buf fault_jump;
+
+static void on_fault(int signal)
+{
+    siglongjmp(fault_jump, signal);
+}
+
+typedef void (*access_function)(uintptr_t address);
+
+static bool survives(access_function access, uintptr_t address)
+{
+    struct sigaction action = {.sa_handler = on_fault}, old_segv, old_bus;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSEGV, &action, &old_segv);
+    sigaction(SIGBUS, &action, &old_bus);
+    bool survived = false;
+    if (sigsetjmp(fault_jump, 1) == 0) {
+        access(address);
+        survived = true;
+    }
+    sigaction(SIGSEGV, &old_segv, NULL);
+    sigaction(SIGBUS, &old_bus, NULL);
+    return survived;
+}
+
+static void read_byte(uintptr_t address)
+{
+    (void)*(volatile unsigned char *)address;
+}
+
+static void write_byte(uintptr_t address)
+{
+    volatile unsigned char *byte = (volatile unsigned char *)address;
+    *byte = *byte;
+}
+
+static void execute(uintptr_t address)
+{
+    void (*function)(void);
+    memcpy(&function, &address, sizeof function);
+    function();
+}
+
+bool can_read(uintptr_t address)
+{
+    return survives(read_byte, address);
+}
+
+bool can_write(uintptr_t address)
+{
+    return survives(write_byte, address);
+}
+
+bool can_execute(uintptr_t address)
+{
+    return survives(execute, address);
+}
+
+/* Snapshots. */
+
+static uint64_t mix(uint64_t hash, uint64_t value)
+{
+    return (hash ^ value) * 0x100000001B3ULL;
+}
+
+void snapshot_take(uintptr_t start, uintptr_t end, struct snapshot *snapshot)
+{
+    memset(snapshot, 0, sizeof *snapshot);
+    snapshot->checksum = 0xCBF29CE484222325ULL;
+    uintptr_t at = start;
+    while (at < end && snapshot->regions < SNAPSHOT_REGIONS) {
+        struct pk_region_info *info = &snapshot->region[snapshot->regions];
+        if (pk_region(&at, info) != 0 || info->start >= end)
+            break;
+        snapshot->regions++;
+        uintptr_t from = info->start > start ? info->start : start;
+        uintptr_t to = info->start + info->size < end ? info->start + info->size : end;
+        if (info->protection & (PK_PROT_READ | PK_PROT_WRITE))
+            for (uintptr_t byte = from; byte < to; byte += sizeof(uint64_t))
+                snapshot->checksum = mix(snapshot->checksum, *(const uint64_t *)byte);
+        at = info->start + info->size;
+    }
+    snapshot->table_entries = pk_table_count();
+    FILE *maps = fopen("/proc/self/maps", "re");
+    char line[512];
+    size_t used = 0;
+    while (maps != NULL && fgets(line, sizeof line, maps) != NULL) {
+        uintptr_t low, high;
+        if (sscanf(line, "%lx-%lx", &low, &high) == 2 && high > start && low < end) {
+            size_t length = strlen(line);
+            if (used + length < sizeof snapshot->kernel_maps) {
+                memcpy(snapshot->kernel_maps + used, line, length + 1);
+                used += length;
+            }
+        }
+    }
+    if (maps != NULL)
+        fclose(maps);
+}
+
+void snapshot_compare(const char *file, int line, const struct snapshot *before, const struct snapshot *after)
+{
+    if (before->regions != after->regions ||
+        memcmp(before->region, after->region, sizeof before->region[0] * (size_t)before->regions) != 0)
+        harness_fail(file, line, "the region table changed (%d regions before, %d after)", before->regions,
+                     after->regions);
+    if (before->table_entries != after->table_entries)
+        harness_fail(file, line, "the table has %lu entries, %lu before", after->table_entries,
+                     before->table_entries);
+    if (strcmp(before->kernel_maps, after->kernel_maps) != 0)
+        harness_fail(file, line, "the kernel's mappings changed:\nbefore:\n%safter:\n%s", before->kernel_maps,
+                     after->kernel_maps);
+    if (before->checksum != after->checksum)
+        harness_fail(file, line, "memory contents changed");
+}
+
+/* Helpers. */
+
+uintptr_t allocate_or_die(size_t size, unsigned int flags)
+{
+    uintptr_t address = 0;
+    int error = pk_allocate(&address, size, flags | PK_ALLOC_ANYWHERE, NULL);
+    if (error != 0) {
+        fprintf(stderr, "pk_allocate(%zu, %#x) failed: %s\n", size, flags, pk_error_name(error));
+        abort();
+    }
+    return address;
+}
+
+uintptr_t foreign_map(size_t size, int prot)
+{
+    void *mapped = mmap(NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapped == MAP_FAILED)
+        abort();
+    return (uintptr_t)mapped;
+}
+
+void fill_pattern(uintptr_t address, size_t size, unsigned char seed)
+{
+    for (size_t i = 0; i < size; i++)
+        ((unsigned char *)address)[i] = (unsigned char)(seed + i * 7 + (i >> 12));
+}
+
+bool has_pattern(uintptr_t address, size_t size, unsigned char seed)
+{
+    for (size_t i = 0; i < size; i++)
+        if (((const unsigned char *)address)[i] != (unsigned char)(seed + i * 7 + (i >> 12)))
+            return false;
+    return true;
+}
+
+bool is_zero(uintptr_t address, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        if (((const unsigned char *)address)[i] != 0)
+            return false;
+    return true;
+}
+
+void maps_line(uintptr_t address, char *line, size_t size)
+{
+    line[0] = '\0';
+    FILE *maps = fopen("/proc/self/maps", "re");
+    char buffer[512];
+    while (maps != NULL && fgets(buffer, sizeof buffer, maps) != NULL) {
+        uintptr_t low, high;
+        if (sscanf(buffer, "%lx-%lx", &low, &high) == 2 && low <= address && address < high) {
+            snprintf(line, size, "%s", buffer);
+            break;
+        }
+    }
+    if (maps != NULL)
+        fclose(maps);
+}
+
+uintptr_t free_range(size_t size)
+{
+    uintptr_t address = foreign_map(size, PROT_NONE);
+    munmap((void *)address, size);
+    return address;
+}

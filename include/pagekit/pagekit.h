@@ -1,0 +1,331 @@
+/*
+ * pagekit.h - PageKit's native C API: Mach-style page-level memory control on
+ * Linux.
+ *
+ * Every function that can fail returns 0 on success or a negative errno, and
+ * never reads or writes the global errno. The errno is the one Linux itself
+ * uses for the same situation:
+ *
+ *   EINVAL      a bad argument
+ *   EEXIST      a fixed range is occupied (as MAP_FIXED_NOREPLACE)
+ *   ENOMEM      a range is not mapped (as mprotect), or no address space is
+ *               left (as mmap)
+ *   EACCES      a protection above the maximum (as mprotect on a read-only
+ *               file mapping)
+ *   EPERM       sealed memory
+ *   EAGAIN      a resource limit
+ *   EOPNOTSUPP  the running kernel lacks the feature
+ *
+ * pk_kern_return() turns (operation, errno) into the Mach kern_return_t that
+ * include/pagekit/mach.h returns. The flag, protection and state values below
+ * are XNU's, so Mach code and native code can share constants.
+ */
+#ifndef PAGEKIT_PAGEKIT_H
+#define PAGEKIT_PAGEKIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PK_EXPORT __attribute__((visibility("default")))
+#define PK_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define PK_EXPORT
+#define PK_WARN_UNUSED
+#endif
+
+#if defined(__clang__)
+#define PK_NONNULL _Nonnull
+#define PK_NULLABLE _Nullable
+#else
+#define PK_NONNULL
+#define PK_NULLABLE
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Protections: the same bits as VM_PROT_* and PROT_*. */
+#define PK_PROT_NONE 0x0u
+#define PK_PROT_READ 0x1u
+#define PK_PROT_WRITE 0x2u
+#define PK_PROT_EXECUTE 0x4u
+#define PK_PROT_DEFAULT 0x3u /* READ | WRITE */
+#define PK_PROT_ALL 0x7u /* READ | WRITE | EXECUTE */
+/* On private memory, lets pk_protect() add WRITE to the maximum first. */
+#define PK_PROT_COPY 0x10u
+
+/* Allocation flags: XNU's VM_FLAGS_* values. */
+#define PK_ALLOC_FIXED 0x0u
+#define PK_ALLOC_ANYWHERE 0x1u
+#define PK_ALLOC_PURGEABLE 0x2u
+#define PK_ALLOC_4GB_CHUNK 0x4u      /* accepted and recorded */
+#define PK_ALLOC_RANDOM_ADDR 0x8u
+#define PK_ALLOC_NO_CACHE 0x10u      /* recorded; pages start cold */
+#define PK_ALLOC_PERMANENT 0x80u     /* never unmapped, only made inaccessible */
+#define PK_ALLOC_TPRO 0x1000u        /* accepted bit, refused with EINVAL */
+#define PK_ALLOC_OVERWRITE 0x4000u   /* with FIXED: replace what is there */
+#define PK_ALLOC_SUPERPAGE_MASK 0x70000u
+#define PK_ALLOC_SUPERPAGE_ANY 0x10000u  /* transparent huge pages, a hint */
+#define PK_ALLOC_SUPERPAGE_2MB 0x20000u  /* 2 MiB aligned, THP, size multiple of 2 MiB */
+#define PK_ALLOC_TAG_MASK 0xFF000000u
+#define PK_ALLOC_TAG(tag) ((unsigned int)(tag) << 24)
+/* Every bit pk_allocate() accepts; any other bit gives EINVAL. */
+#define PK_ALLOC_ACCEPTED 0xFF07509Fu
+
+/* Inheritance: XNU's VM_INHERIT_* values. New memory is PK_INHERIT_COPY. */
+#define PK_INHERIT_SHARE 0u
+#define PK_INHERIT_COPY 1u
+#define PK_INHERIT_NONE 2u
+
+/* Purgeable controls and states: XNU's VM_PURGABLE_* values. */
+#define PK_PURGEABLE_SET_STATE 0
+#define PK_PURGEABLE_GET_STATE 1
+#define PK_PURGEABLE_PURGE_ALL 2
+#define PK_PURGEABLE_NONVOLATILE 0
+#define PK_PURGEABLE_VOLATILE 1
+#define PK_PURGEABLE_EMPTY 2
+#define PK_PURGEABLE_DENY 3
+#define PK_PURGEABLE_STATE_MASK 0x3
+/* Every bit SET_STATE accepts (state, volatile group, behaviour, ordering,
+ * debug and no-aging fields); only the state field has an effect on Linux. */
+#define PK_PURGEABLE_ACCEPTED 0x13773
+
+/* Tags 240 to 255 are for applications (VM_MEMORY_APPLICATION_SPECIFIC_1..16). */
+#define PK_TAG_APPLICATION_SPECIFIC_1 240u
+#define PK_TAG_APPLICATION_SPECIFIC_16 255u
+
+/* Names shown as [anon:NAME]: at most this many bytes, printable ASCII
+ * without \ ` $ [ ]. */
+#define PK_NAME_MAX 79
+
+/* The name a tagged region gets in /proc/PID/maps when it has no name of its
+ * own and its tag has none either: "pagekit-tag-" followed by the tag in
+ * decimal, for example "pagekit-tag-240". */
+#define PK_TAG_DEFAULT_NAME_PREFIX "pagekit-tag-"
+
+/** The page size P, in bytes. */
+PK_EXPORT size_t pk_page_size(void);
+
+/**
+ * Maps new zero-filled pages: current protection READ|WRITE, maximum ALL,
+ * inheritance COPY (vm_allocate).
+ *
+ * With PK_ALLOC_ANYWHERE the kernel picks the address and *address is
+ * ignored on input. Otherwise the range is [trunc(*address),
+ * trunc(*address) + round(size)) and must be free: an occupied range gives
+ * EEXIST and the mapping there is untouched. PK_ALLOC_OVERWRITE replaces what
+ * is there in one step. size 0 succeeds with *address set to 0.
+ *
+ * name, if not NULL, is given to the new region as pk_name() would.
+ * On failure *address is unchanged.
+ *
+ * Errors: EINVAL (unknown flag, TPRO, size wrapping, bad superpage request,
+ * bad name), EEXIST (fixed range occupied), ENOMEM (no room; for a fixed
+ * range, outside the usable address range), EPERM (overwrite of sealed
+ * memory).
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_allocate(uintptr_t *PK_NONNULL address, size_t size, unsigned int flags,
+                                         const char *PK_NULLABLE name);
+
+/**
+ * Removes the pages of [trunc(address), round(address + size))
+ * (vm_deallocate). Holes, and memory PageKit did not map, are removed too.
+ * Permanent memory stays mapped with current and maximum protection NONE.
+ * A range reaching outside the usable address range removes nothing and
+ * succeeds, as on Mach.
+ *
+ * Errors: EINVAL (address + size overflows), EPERM (sealed memory in the
+ * range; nothing is removed).
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_deallocate(uintptr_t address, size_t size);
+
+/**
+ * Sets the current protection of [trunc(address), round(address + size)),
+ * or with set_maximum its maximum protection (vm_protect).
+ *
+ * With set_maximum the maximum becomes prot and the current protection is
+ * intersected with it. Either way prot must lie within the maximum of every
+ * entry in the range, so a maximum can never be raised. PK_PROT_COPY adds
+ * WRITE to the maximum of private memory first.
+ *
+ * Errors: EINVAL (unknown protection bits, overflow), ENOMEM (a hole in the
+ * range), EACCES (above the maximum), EPERM (sealed memory).
+ * Nothing changes on failure.
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_protect(uintptr_t address, size_t size, bool set_maximum, unsigned int prot);
+
+/**
+ * Controls the purgeable object at address (vm_purgable_control).
+ *
+ * PK_PURGEABLE_SET_STATE sets the whole allocation's state to
+ * (*state & PK_PURGEABLE_STATE_MASK) and writes the old state to *state;
+ * PK_PURGEABLE_GET_STATE writes the state; PK_PURGEABLE_PURGE_ALL empties
+ * every volatile object of the process, whatever the address.
+ * An object whose pages the kernel reclaimed while it was volatile is EMPTY,
+ * and reads as zeros once made nonvolatile again.
+ *
+ * Errors: EINVAL (bad control, state or state bits; not a purgeable
+ * allocation), ENOMEM (address not mapped), EACCES (SET_STATE on memory
+ * without WRITE).
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_purgeable_control(uintptr_t address, int control, int *PK_NONNULL state);
+
+/**
+ * Makes the kernel reclaim the pages of [address, address + size) now, with
+ * MADV_PAGEOUT, as memory pressure would. Meant for tests and demonstrations
+ * of purge detection: volatile pages are dropped, other pages may be swapped.
+ *
+ * Errors: ENOMEM (not mapped), EINVAL (overflow), EOPNOTSUPP (no
+ * MADV_PAGEOUT in this kernel).
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_purge_now(uintptr_t address, size_t size);
+
+/**
+ * Names the PageKit regions in [trunc(address), round(address + size)), so
+ * they show as [anon:NAME] in /proc/PID/maps where the kernel can name
+ * anonymous memory. NULL removes the name. Where the kernel cannot, the name
+ * is kept in the region table only and the call still succeeds;
+ * pk_features() says which.
+ *
+ * Errors: EINVAL (name too long or with a forbidden character; overflow;
+ * memory PageKit did not map), ENOMEM (a hole in the range).
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_name(uintptr_t address, size_t size, const char *PK_NULLABLE name);
+
+/**
+ * Gives every region with this tag, now and later, the name used for it in
+ * /proc/PID/maps when the region has no name of its own. NULL restores the
+ * default name (PK_TAG_DEFAULT_NAME_PREFIX and the number).
+ *
+ * Errors: EINVAL (tag above 255, tag 0, bad name).
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_tag_name(unsigned int tag, const char *PK_NULLABLE name);
+
+/** Checks a region name against the rules above: 0 or -EINVAL. */
+PK_EXPORT PK_WARN_UNUSED int pk_name_check(const char *PK_NONNULL name);
+
+/* pk_region_info.flags */
+#define PK_REGION_OWNED 0x1u      /* made by PageKit (else: from the kernel) */
+#define PK_REGION_PURGEABLE 0x2u  /* part of a purgeable object */
+#define PK_REGION_PERMANENT 0x4u
+#define PK_REGION_SEALED 0x8u     /* mseal'd by pk_freeze */
+#define PK_REGION_SHARED 0x10u    /* a shared mapping (foreign only) */
+#define PK_REGION_NO_CACHE 0x20u
+#define PK_REGION_4GB_CHUNK 0x40u
+#define PK_REGION_SUPERPAGE 0x80u
+#define PK_REGION_NAME_IN_KERNEL 0x100u /* the name shows in /proc/PID/maps */
+
+struct pk_region_info {
+    uintptr_t start;
+    size_t size;
+    unsigned int protection;
+    unsigned int max_protection;
+    unsigned int inheritance;
+    unsigned int tag;
+    /* PK_PURGEABLE_* state, or -1 when not purgeable. */
+    int purgeable_state;
+    unsigned int flags;
+    /* The region's name (its own, else its tag's), or "" when it has none;
+     * for foreign mappings the kernel's name ("[heap]", a path). */
+    char name[256];
+};
+
+/**
+ * Describes the region containing *address or, if none does, the next one
+ * above it, and moves *address to its start (mach_vm_region). Mappings
+ * PageKit did not make are reported from the kernel (PROCMAP_QUERY, else
+ * /proc/self/maps) with maximum protection ALL.
+ *
+ * Errors: ENOMEM (no region at or above *address).
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_region(uintptr_t *PK_NONNULL address, struct pk_region_info *PK_NONNULL info);
+
+/**
+ * Counts the resident pages of [address, address + size) with mincore.
+ *
+ * Errors: ENOMEM (part of the range not mapped), EINVAL (overflow or
+ * unaligned address).
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_resident_pages(uintptr_t address, size_t size, size_t *PK_NONNULL count);
+
+/* pk_freeze() flags */
+#define PK_FREEZE_SEALED 0x1u
+
+/**
+ * Freezes [trunc(address), round(address + size)): current and maximum
+ * protection become READ, so no PageKit call can make it writable again.
+ * With PK_FREEZE_SEALED the pages are also mseal'd: even raw mprotect,
+ * munmap and mmap(MAP_FIXED) on them fail with EPERM until the process exits.
+ *
+ * Errors: EINVAL (unknown flags, overflow), ENOMEM (a hole, or memory PageKit
+ * did not map), EACCES (READ above the maximum), EOPNOTSUPP (sealing asked
+ * for and no mseal in this kernel). Nothing changes on failure.
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_freeze(uintptr_t address, size_t size, unsigned int flags);
+
+/* Kernel features, as bits of pk_features(). */
+#define PK_FEATURE_ANON_VMA_NAME 0x1u  /* PR_SET_VMA_ANON_NAME */
+#define PK_FEATURE_MADV_FREE 0x2u
+#define PK_FEATURE_MADV_PAGEOUT 0x4u
+#define PK_FEATURE_MADV_POPULATE 0x8u  /* MADV_POPULATE_READ and _WRITE */
+#define PK_FEATURE_MSEAL 0x10u
+#define PK_FEATURE_GUARD_REGIONS 0x20u /* MADV_GUARD_INSTALL */
+#define PK_FEATURE_MEMFD_SECRET 0x40u
+#define PK_FEATURE_PROCMAP_QUERY 0x80u
+#define PK_FEATURE_COUNT 8
+
+/** The features of the running kernel, probed once, thread-safely. */
+PK_EXPORT unsigned int pk_features(void);
+
+/**
+ * For one feature bit: 0 if the kernel has it, else the negative errno the
+ * probe got (-EOPNOTSUPP where the kernel only said it cannot).
+ */
+PK_EXPORT int pk_feature_status(unsigned int feature);
+
+/** The short name of one feature bit ("anon_vma_name"), or NULL. */
+PK_EXPORT const char *PK_NULLABLE pk_feature_name(unsigned int feature);
+
+/* Operations, for pk_kern_return(). */
+enum pk_operation {
+    PK_OP_ALLOCATE = 1,       /* pk_allocate with PK_ALLOC_ANYWHERE */
+    PK_OP_ALLOCATE_FIXED,     /* pk_allocate at a given address */
+    PK_OP_DEALLOCATE,
+    PK_OP_PROTECT,
+    PK_OP_PURGEABLE_CONTROL,
+    PK_OP_REGION,
+    PK_OP_NAME,
+    PK_OP_FREEZE,
+};
+
+/* XNU's kern_return_t values. */
+#define PK_KERN_SUCCESS 0
+#define PK_KERN_INVALID_ADDRESS 1
+#define PK_KERN_PROTECTION_FAILURE 2
+#define PK_KERN_NO_SPACE 3
+#define PK_KERN_INVALID_ARGUMENT 4
+#define PK_KERN_FAILURE 5
+#define PK_KERN_RESOURCE_SHORTAGE 6
+#define PK_KERN_NOT_SUPPORTED 46
+
+/**
+ * The Mach kern_return_t for an operation's result (0 or an errno, of either
+ * sign). The table is in README.md; an errno it does not list gives
+ * PK_KERN_FAILURE.
+ */
+PK_EXPORT int pk_kern_return(enum pk_operation operation, int error);
+
+/** The symbolic name of an errno of either sign ("EINVAL"), or "0". */
+PK_EXPORT const char *PK_NONNULL pk_error_name(int error);
+
+/** The symbolic name of a kern_return_t ("KERN_NO_SPACE"). */
+PK_EXPORT const char *PK_NONNULL pk_kern_return_name(int kern_return);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PAGEKIT_PAGEKIT_H */
