@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@ static const char *const names[PK_FEATURE_COUNT] = {
 /* Per feature bit: 0, or the negative errno its probe got. */
 static int status[PK_FEATURE_COUNT];
 static unsigned int supported;
+static _Atomic unsigned int hidden;
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 
 /* EINVAL from an unknown advice or prctl, ENOSYS from an unknown system
@@ -91,7 +93,12 @@ static void probe(void)
 unsigned int pk_features(void)
 {
     pthread_once(&probe_once, probe);
-    return supported;
+    return supported & ~atomic_load_explicit(&hidden, memory_order_relaxed);
+}
+
+void pk_features_hide(unsigned int features)
+{
+    atomic_store(&hidden, features);
 }
 
 bool pk_has(unsigned int feature)

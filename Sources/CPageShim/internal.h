@@ -78,5 +78,7 @@ void pk_kernel_maps_reset(void);
 
 /* Features (features.c). */
 bool pk_has(unsigned int feature);
+/* Testing: behave as if the kernel lacked these features (0 undoes it). */
+void pk_features_hide(unsigned int features);
 
 #endif

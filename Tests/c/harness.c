@@ -65,6 +65,8 @@ int main(int argc, char **argv)
         current_skip = NULL;
         tests[i].function();
         pk_sys_inject_clear();
+        pk_features_hide(0);
+        pk_kernel_maps_force_scan(false);
         fflush(stdout);
         if (current_failures > 0) {
             printf("FAIL %s\n", tests[i].name);

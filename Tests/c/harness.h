@@ -114,7 +114,9 @@ void maps_line(uintptr_t address, char *line, size_t size);
 /* A free, page-aligned range of `size` bytes (mapped, then unmapped). */
 uintptr_t free_range(size_t size);
 
-/* Region-table internals the tests look at (Sources/CPageShim). */
+/* Internals the tests look at (Sources/CPageShim). */
 unsigned long pk_table_count(void);
+void pk_features_hide(unsigned int features);
+void pk_kernel_maps_force_scan(bool force);
 
 #endif

@@ -1,0 +1,113 @@
+/* DESIGN.md section 2: the (operation, errno) to kern_return_t table, error
+ * names, and the kernel-features call. */
+#include "harness.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct row {
+    enum pk_operation operation;
+    int error;
+    int expected;
+};
+
+static const struct row table[] = {
+    {PK_OP_ALLOCATE, 0, KERN_SUCCESS},
+    {PK_OP_ALLOCATE, EINVAL, KERN_INVALID_ARGUMENT},
+    {PK_OP_ALLOCATE, ENOMEM, KERN_NO_SPACE},
+    {PK_OP_ALLOCATE, EAGAIN, KERN_RESOURCE_SHORTAGE},
+    {PK_OP_ALLOCATE_FIXED, EEXIST, KERN_NO_SPACE},
+    {PK_OP_ALLOCATE_FIXED, ENOMEM, KERN_INVALID_ADDRESS},
+    {PK_OP_ALLOCATE_FIXED, EPERM, KERN_PROTECTION_FAILURE},
+    {PK_OP_DEALLOCATE, EINVAL, KERN_INVALID_ARGUMENT},
+    {PK_OP_DEALLOCATE, EPERM, KERN_PROTECTION_FAILURE},
+    {PK_OP_DEALLOCATE, ENOMEM, KERN_RESOURCE_SHORTAGE},
+    {PK_OP_PROTECT, ENOMEM, KERN_INVALID_ADDRESS},
+    {PK_OP_PROTECT, EACCES, KERN_PROTECTION_FAILURE},
+    {PK_OP_PROTECT, EPERM, KERN_PROTECTION_FAILURE},
+    {PK_OP_PROTECT, EINVAL, KERN_INVALID_ARGUMENT},
+    {PK_OP_PURGEABLE_CONTROL, ENOMEM, KERN_INVALID_ADDRESS},
+    {PK_OP_PURGEABLE_CONTROL, EACCES, KERN_PROTECTION_FAILURE},
+    {PK_OP_PURGEABLE_CONTROL, EINVAL, KERN_INVALID_ARGUMENT},
+    {PK_OP_REGION, ENOMEM, KERN_INVALID_ADDRESS},
+    {PK_OP_NAME, EOPNOTSUPP, KERN_NOT_SUPPORTED},
+    {PK_OP_FREEZE, EOPNOTSUPP, KERN_NOT_SUPPORTED},
+    {PK_OP_FREEZE, ENOMEM, KERN_INVALID_ADDRESS},
+    {PK_OP_PROTECT, EIO, KERN_FAILURE},
+    {PK_OP_ALLOCATE, EFAULT, KERN_FAILURE},
+};
+
+TEST(errors_table_maps_each_operation_and_errno)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        int positive = pk_kern_return(table[i].operation, table[i].error);
+        int negative = pk_kern_return(table[i].operation, -table[i].error);
+        if (positive != table[i].expected || negative != table[i].expected)
+            harness_fail(__FILE__, __LINE__, "operation %d, %s: got %s, expected %s", table[i].operation,
+                         pk_error_name(table[i].error), pk_kern_return_name(positive),
+                         pk_kern_return_name(table[i].expected));
+    }
+}
+
+TEST(errors_mach_constants_have_xnu_values)
+{
+    CHECK_INT(KERN_SUCCESS, 0);
+    CHECK_INT(KERN_INVALID_ADDRESS, 1);
+    CHECK_INT(KERN_PROTECTION_FAILURE, 2);
+    CHECK_INT(KERN_NO_SPACE, 3);
+    CHECK_INT(KERN_INVALID_ARGUMENT, 4);
+    CHECK_INT(KERN_FAILURE, 5);
+    CHECK_INT(KERN_RESOURCE_SHORTAGE, 6);
+    CHECK_INT(KERN_NOT_SUPPORTED, 46);
+    CHECK_INT(VM_PROT_DEFAULT, 3);
+    CHECK_INT(VM_PROT_ALL, 7);
+    CHECK_INT(VM_PROT_COPY, 0x10);
+    CHECK_INT(VM_FLAGS_OVERWRITE, 0x4000);
+    CHECK_INT(VM_FLAGS_PERMANENT, 0x80);
+    CHECK_INT(VM_FLAGS_SUPERPAGE_SIZE_ANY, 0x10000);
+    CHECK_INT(VM_FLAGS_SUPERPAGE_SIZE_2MB, 0x20000);
+    CHECK_INT(VM_PURGABLE_DENY, 3);
+    CHECK_INT(VM_PURGABLE_ALL_MASKS, 0x13773);
+    CHECK_INT(VM_INHERIT_NONE, 2);
+    CHECK_INT(VM_REGION_EXTENDED_INFO_COUNT, 9);
+    CHECK_INT(sizeof(vm_region_basic_info_data_64_t), 36);
+}
+
+TEST(errors_names)
+{
+    CHECK(strcmp(pk_error_name(-EINVAL), "EINVAL") == 0);
+    CHECK(strcmp(pk_error_name(ENOMEM), "ENOMEM") == 0);
+    CHECK(strcmp(pk_error_name(0), "0") == 0);
+    CHECK(strcmp(pk_kern_return_name(KERN_NO_SPACE), "KERN_NO_SPACE") == 0);
+    CHECK(strcmp(mach_error_string(KERN_NOT_SUPPORTED), "KERN_NOT_SUPPORTED") == 0);
+    CHECK(strcmp(pk_kern_return_name(999), "unknown kern_return_t") == 0);
+}
+
+TEST(errors_mach_calls_leave_errno_and_keep_it_on_success)
+{
+    vm_address_t address = 0;
+    errno = 1234;
+    CHECK_INT(vm_allocate(mach_task_self(), &address, PAGE, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
+    CHECK_INT(errno, 1234);
+    CHECK_INT(vm_protect(mach_task_self(), address, PAGE, FALSE, 0x40), KERN_INVALID_ARGUMENT);
+    CHECK_INT(errno, EINVAL);
+    CHECK_INT(vm_deallocate(mach_task_self(), address, PAGE), KERN_SUCCESS);
+}
+
+TEST(features_are_probed_and_named)
+{
+    unsigned int features = pk_features();
+    CHECK_INT(features, pk_features());
+    for (unsigned int bit = 1; bit < (1u << PK_FEATURE_COUNT); bit <<= 1) {
+        CHECK(pk_feature_name(bit) != NULL);
+        int status = pk_feature_status(bit);
+        CHECK_INT(status == 0, (features & bit) != 0);
+        CHECK(status <= 0);
+    }
+    CHECK(pk_feature_name(1u << PK_FEATURE_COUNT) == NULL);
+    CHECK(pk_feature_name(3) == NULL);
+    CHECK_ERRNO(pk_feature_status(0), -EINVAL);
+    /* Kernel 6.1 and later all have these. */
+    CHECK(features & PK_FEATURE_MADV_FREE);
+    CHECK(features & PK_FEATURE_MADV_POPULATE);
+}
