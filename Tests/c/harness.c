@@ -55,6 +55,7 @@ static int by_name(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;
+    setvbuf(stdout, NULL, _IOLBF, 0);
     int passed = 0, failed = 0, skipped = 0;
     qsort(tests, (size_t)test_count, sizeof tests[0], by_name);
     pk_features(); /* probe before any test injects errors into the seam */
@@ -265,4 +266,17 @@ uintptr_t free_range(size_t size)
     uintptr_t address = foreign_map(size, PROT_NONE);
     munmap((void *)address, size);
     return address;
+}
+
+uintptr_t remote_reservation(size_t size)
+{
+    /* 32 TiB and up: above AddressSanitizer's shadow, far below mmap_base. */
+    for (uintptr_t address = (uintptr_t)32 << 40; address < (uintptr_t)64 << 40; address += (uintptr_t)1 << 32) {
+        void *mapped = mmap((void *)address, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (mapped == (void *)address)
+            return address;
+        if (mapped != MAP_FAILED)
+            munmap(mapped, size);
+    }
+    abort();
 }

@@ -113,6 +113,9 @@ bool is_zero(uintptr_t address, size_t size);
 void maps_line(uintptr_t address, char *line, size_t size);
 /* A free, page-aligned range of `size` bytes (mapped, then unmapped). */
 uintptr_t free_range(size_t size);
+/* `size` bytes of PROT_NONE memory far below where mmap places anything, so
+ * holes punched in it stay holes even while other threads map memory. */
+uintptr_t remote_reservation(size_t size);
 
 /* Internals the tests look at (Sources/CPageShim). */
 unsigned long pk_table_count(void);

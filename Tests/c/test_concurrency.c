@@ -1,0 +1,237 @@
+/* The region table under threads and fork(): one lock, consistent answers,
+ * and a child that inherits a usable table. */
+#include "harness.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "syscalls.h"
+
+#define SELF mach_task_self()
+
+struct kernel_vma {
+    uintptr_t start, end;
+    unsigned int protection;
+};
+
+static int read_kernel_vmas(struct kernel_vma *vmas, int capacity)
+{
+    FILE *maps = fopen("/proc/self/maps", "re");
+    char line[512], perms[8];
+    int count = 0;
+    while (maps != NULL && count < capacity && fgets(line, sizeof line, maps) != NULL) {
+        uintptr_t low, high;
+        if (sscanf(line, "%lx-%lx %7s", &low, &high, perms) != 3)
+            continue;
+        vmas[count++] = (struct kernel_vma){low, high,
+                                            (perms[0] == 'r' ? 1u : 0u) | (perms[1] == 'w' ? 2u : 0u) |
+                                                (perms[2] == 'x' ? 4u : 0u)};
+    }
+    if (maps != NULL)
+        fclose(maps);
+    return count;
+}
+
+/* Every PageKit region is mapped with the protection the table records,
+ * regions do not overlap, and each lies within [MIN, MAX). */
+static int table_mismatches(void)
+{
+    static struct kernel_vma vmas[8192];
+    int count = read_kernel_vmas(vmas, 8192);
+    int mismatches = 0;
+    uintptr_t at = 0, last_end = 0;
+    struct pk_region_info info;
+    while (pk_region(&at, &info) == 0) {
+        if (info.start < last_end)
+            mismatches++;
+        last_end = info.start + info.size;
+        if (info.flags & PK_REGION_OWNED) {
+            for (uintptr_t page = info.start; page < last_end; page += PAGE) {
+                int found = -1;
+                for (int i = 0; i < count && found < 0; i++)
+                    if (vmas[i].start <= page && page < vmas[i].end)
+                        found = i;
+                if (found < 0 || vmas[found].protection != info.protection) {
+                    mismatches++;
+                    break;
+                }
+            }
+        }
+        at = last_end;
+    }
+    return mismatches;
+}
+
+TEST(concurrency_table_matches_kernel_after_single_thread_work)
+{
+    uintptr_t region = allocate_or_die(16 * PAGE, PK_ALLOC_TAG(243));
+    CHECK_ERRNO(pk_protect(region + 2 * PAGE, 3 * PAGE, false, PK_PROT_READ), 0);
+    CHECK_ERRNO(pk_protect(region + 8 * PAGE, PAGE, true, PK_PROT_NONE), 0);
+    CHECK_ERRNO(pk_deallocate(region + 12 * PAGE, PAGE), 0);
+    CHECK_INT(table_mismatches(), 0);
+    CHECK_ERRNO(pk_deallocate(region, 16 * PAGE), 0);
+}
+
+/* Threads mixing every operation on overlapping ranges of one shared area. */
+struct mixer {
+    uintptr_t area;
+    size_t pages;
+    atomic_int unexpected;
+    unsigned int seed;
+    pthread_barrier_t start;
+};
+
+static void *mix_operations(void *argument)
+{
+    struct mixer *mixer = argument;
+    unsigned int seed = __atomic_add_fetch(&mixer->seed, 7919, __ATOMIC_RELAXED);
+    pthread_barrier_wait(&mixer->start);
+    for (int round = 0; round < 2000; round++) {
+        size_t first = (size_t)rand_r(&seed) % mixer->pages;
+        size_t count = 1 + (size_t)rand_r(&seed) % (mixer->pages - first);
+        uintptr_t address = mixer->area + first * PAGE;
+        size_t size = count * PAGE;
+        int result = 0, state = PK_PURGEABLE_VOLATILE;
+        uintptr_t where = address;
+        struct pk_region_info info;
+        switch (rand_r(&seed) % 7) {
+        case 0:
+            result = pk_allocate(&where, size, PK_ALLOC_FIXED | PK_ALLOC_PURGEABLE, NULL);
+            if (result == -EEXIST)
+                result = 0;
+            break;
+        case 1:
+            result = pk_allocate(&where, size, PK_ALLOC_FIXED | PK_ALLOC_OVERWRITE | PK_ALLOC_TAG(246), NULL);
+            break;
+        case 2:
+            result = pk_deallocate(address, size);
+            break;
+        case 3:
+            result = pk_protect(address, size, rand_r(&seed) % 2, (unsigned int)rand_r(&seed) % 8);
+            if (result == -ENOMEM || result == -EACCES)
+                result = 0;
+            break;
+        case 4:
+            result = pk_purgeable_control(address, PK_PURGEABLE_SET_STATE, &state);
+            if (result == -EINVAL || result == -ENOMEM || result == -EACCES)
+                result = 0;
+            break;
+        case 5:
+            result = pk_region(&where, &info);
+            if (result == -ENOMEM)
+                result = 0;
+            break;
+        default:
+            result = pk_name(address, size, "mixed");
+            if (result == -ENOMEM || result == -EINVAL)
+                result = 0;
+            break;
+        }
+        if (result != 0)
+            atomic_fetch_add(&mixer->unexpected, 1);
+    }
+    return NULL;
+}
+
+TEST(concurrency_threads_mixing_operations_keep_the_table_consistent)
+{
+    struct mixer mixer = {.pages = 64, .seed = 1};
+    /* Far from where mmap puts things, with inaccessible guards around it,
+     * so no other mapping lands in the holes the threads make. */
+    uintptr_t guarded = remote_reservation((mixer.pages + 2) * PAGE);
+    mixer.area = guarded + PAGE;
+    pthread_barrier_init(&mixer.start, NULL, 4);
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&threads[i], NULL, mix_operations, &mixer);
+    for (int i = 0; i < 4; i++)
+        pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&mixer.start);
+    CHECK_INT(atomic_load(&mixer.unexpected), 0);
+    CHECK_INT(table_mismatches(), 0);
+    CHECK_ERRNO(pk_deallocate(guarded, (mixer.pages + 2) * PAGE), 0);
+}
+
+struct churn {
+    atomic_bool stop;
+    atomic_long operations;
+    atomic_int failures;
+};
+
+static void *churn_table(void *argument)
+{
+    struct churn *churn = argument;
+    while (!atomic_load(&churn->stop)) {
+        uintptr_t address = 0;
+        if (pk_allocate(&address, 2 * PAGE, PK_ALLOC_ANYWHERE, NULL) != 0 ||
+            pk_protect(address, PAGE, false, PK_PROT_READ) != 0 || pk_deallocate(address, 2 * PAGE) != 0)
+            atomic_fetch_add(&churn->failures, 1);
+        atomic_fetch_add(&churn->operations, 1);
+    }
+    return NULL;
+}
+
+/* fork() while other threads hold and release the table lock: the child
+ * must neither deadlock nor see a half-changed table. */
+TEST(concurrency_fork_while_other_threads_use_the_table)
+{
+    struct churn churn = {0};
+    pthread_t threads[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&threads[i], NULL, churn_table, &churn);
+    int failures = 0;
+    for (int child_round = 0; child_round < 20; child_round++) {
+        pid_t child = fork();
+        if (child == 0) {
+            alarm(10); /* a deadlock ends the child rather than the suite */
+            uintptr_t address = 0;
+            if (pk_allocate(&address, 4 * PAGE, PK_ALLOC_ANYWHERE, NULL) != 0)
+                _exit(1);
+            if (pk_protect(address + PAGE, PAGE, true, PK_PROT_READ) != 0)
+                _exit(2);
+            if (pk_protect(address + PAGE, PAGE, false, PK_PROT_DEFAULT) != -EACCES)
+                _exit(3);
+            if (table_mismatches() != 0)
+                _exit(4);
+            _exit(pk_deallocate(address, 4 * PAGE) == 0 ? 0 : 5);
+        }
+        int status = 0;
+        if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            printf("    child %d: %s %d\n", child_round, WIFEXITED(status) ? "exit" : "signal",
+                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+            failures++;
+        }
+    }
+    atomic_store(&churn.stop, true);
+    for (int i = 0; i < 2; i++)
+        pthread_join(threads[i], NULL);
+    CHECK_INT(failures, 0);
+    CHECK_INT(atomic_load(&churn.failures), 0);
+    CHECK(atomic_load(&churn.operations) > 0);
+}
+
+TEST(concurrency_child_sees_its_own_mappings)
+{
+    /* The /proc/self/maps descriptor kept for PROCMAP_QUERY must be the
+     * child's own after fork, not the parent's. */
+    struct pk_region_info info;
+    uintptr_t at = (uintptr_t)&info;
+    CHECK_ERRNO(pk_region(&at, &info), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        void *mine = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        uintptr_t where = (uintptr_t)mine;
+        struct pk_region_info child_info;
+        int ok = mine != MAP_FAILED && pk_region(&where, &child_info) == 0 && child_info.start <= (uintptr_t)mine &&
+                 (uintptr_t)mine < child_info.start + child_info.size;
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
