@@ -33,8 +33,8 @@ SONAME   = libpagekit.so.0
 SHARED   = $(BUILD)/$(SONAME)
 PC       = $(BUILD)/pagekit.pc
 
-.PHONY: all deps demo check check-c check-headers check-exports check-seed check-install check-swift \
-        install clean
+.PHONY: all deps demo check check-c check-bare check-headers check-exports check-seed check-install \
+        check-swift install clean
 
 all: $(STATIC) $(SHARED) $(PC)
 
@@ -105,6 +105,15 @@ check-exports: $(SHARED)
 	if [ -n "$$internal" ]; then echo "internal symbols exported: $$internal"; exit 1; fi
 	@echo "shared library exports only the public pk_ API"
 
+# Any C program can compile the sources in, with no build system and no
+# generated files.
+check-bare: | deps
+	@mkdir -p $(BUILD)
+	cc -Iinclude Examples/seed_walkthrough.c Sources/CPageShim/*.c -lbsd -lpthread -o $(BUILD)/seed_bare
+	$(BUILD)/seed_bare > $(BUILD)/seed_bare.out
+	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_bare.out
+	@echo "the sources build into a program with a bare cc command line"
+
 check-seed: $(BUILD)/seed_walkthrough
 	$(BUILD)/seed_walkthrough > $(BUILD)/seed_walkthrough.out
 	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_walkthrough.out
@@ -131,7 +140,7 @@ check-install:
 check-swift: | deps
 	$(SWIFT) test
 
-check: check-headers check-exports check-c check-seed check-install check-swift
+check: check-headers check-exports check-bare check-c check-seed check-install check-swift
 
 clean:
 	rm -rf $(BUILD)
