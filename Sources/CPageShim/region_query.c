@@ -108,3 +108,25 @@ int pk_resident_pages(uintptr_t address, size_t size, size_t *count)
     *count = resident;
     return 0;
 }
+
+int pk_protection(uintptr_t address, size_t size, unsigned int *current, unsigned int *maximum)
+{
+    uintptr_t start, end;
+    if (current == NULL || maximum == NULL || size == 0 || pk_page_range(address, size, &start, &end) != 0)
+        return -EINVAL;
+    unsigned int shared_current = PK_PROT_ALL, shared_maximum = PK_PROT_ALL;
+    uintptr_t covered = start;
+    pk_table_lock();
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start <= covered && covered < end;
+         entry = pk_table_next(entry)) {
+        shared_current &= entry->protection;
+        shared_maximum &= entry->max_protection;
+        covered = entry->end;
+    }
+    pk_table_unlock();
+    if (covered < end)
+        return -ENOMEM;
+    *current = shared_current;
+    *maximum = shared_maximum;
+    return 0;
+}

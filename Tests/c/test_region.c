@@ -223,3 +223,44 @@ TEST(region_native_bad_arguments)
     CHECK_ERRNO(pk_resident_pages(PAGE, (size_t)-1, &count), -EINVAL);
     CHECK_ERRNO(pk_resident_pages(free_range(PAGE), PAGE, &count), -ENOMEM);
 }
+
+TEST(protection_query_intersects_entries)
+{
+    uintptr_t region = allocate_or_die(4 * PAGE, 0);
+    unsigned int current = 99, maximum = 99;
+    CHECK_ERRNO(pk_protection(region, 4 * PAGE, &current, &maximum), 0);
+    CHECK_INT(current, PK_PROT_DEFAULT);
+    CHECK_INT(maximum, PK_PROT_ALL);
+    CHECK_ERRNO(pk_protect(region + PAGE, PAGE, true, PK_PROT_READ | PK_PROT_EXECUTE), 0);
+    CHECK_ERRNO(pk_protection(region, 4 * PAGE, &current, &maximum), 0);
+    CHECK_INT(current, PK_PROT_READ);
+    CHECK_INT(maximum, PK_PROT_READ | PK_PROT_EXECUTE);
+    CHECK_ERRNO(pk_protection(region + 2 * PAGE, PAGE, &current, &maximum), 0);
+    CHECK_INT(current, PK_PROT_DEFAULT);
+    CHECK_ERRNO(pk_protection(region, 5 * PAGE, &current, &maximum), -ENOMEM);
+    CHECK_ERRNO(pk_protection(region, 0, &current, &maximum), -EINVAL);
+    CHECK_ERRNO(pk_protection(region, (size_t)-1, &current, &maximum), -EINVAL);
+    uintptr_t foreign = foreign_map(PAGE, PROT_READ);
+    CHECK_ERRNO(pk_protection(foreign, PAGE, &current, &maximum), -ENOMEM);
+    munmap((void *)foreign, PAGE);
+    CHECK_ERRNO(pk_deallocate(region, 4 * PAGE), 0);
+}
+
+TEST(populate_faults_pages_in)
+{
+    for (int fallback = 0; fallback < 2; fallback++) {
+        pk_features_hide(fallback ? PK_FEATURE_MADV_POPULATE : 0);
+        uintptr_t region = allocate_or_die(8 * PAGE, 0);
+        size_t resident = 99;
+        CHECK_ERRNO(pk_resident_pages(region, 8 * PAGE, &resident), 0);
+        CHECK_INT(resident, 0);
+        CHECK_ERRNO(pk_populate(region, 8 * PAGE), 0);
+        CHECK_ERRNO(pk_resident_pages(region, 8 * PAGE, &resident), 0);
+        CHECK_INT(resident, 8);
+        CHECK(is_zero(region, 8 * PAGE));
+        CHECK_ERRNO(pk_protect(region, PAGE, false, PK_PROT_READ), 0);
+        CHECK_ERRNO(pk_populate(region, PAGE), -EACCES);
+        CHECK_ERRNO(pk_deallocate(region, 8 * PAGE), 0);
+        CHECK_ERRNO(pk_populate(region, PAGE), -ENOMEM);
+    }
+}

@@ -251,6 +251,28 @@ PK_EXPORT PK_WARN_UNUSED int pk_region(uintptr_t *PK_NONNULL address, struct pk_
  */
 PK_EXPORT PK_WARN_UNUSED int pk_resident_pages(uintptr_t address, size_t size, size_t *PK_NONNULL count);
 
+/**
+ * The protections every PageKit entry in [trunc(address),
+ * round(address + size)) shares: the intersection of their current
+ * protections in *current and of their maximum protections in *maximum.
+ * Cheaper than pk_region(): it never looks at page contents.
+ *
+ * Errors: EINVAL (overflow, size 0), ENOMEM (a hole, or memory PageKit did
+ * not map).
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_protection(uintptr_t address, size_t size, unsigned int *PK_NONNULL current,
+                                           unsigned int *PK_NONNULL maximum);
+
+/**
+ * Faults in the pages of [trunc(address), round(address + size)) now,
+ * writable, with MADV_POPULATE_WRITE (or, on kernels without it, by touching
+ * each page). Meant for fresh memory that must not fault later.
+ *
+ * Errors: EINVAL (overflow), ENOMEM (a hole, or memory PageKit did not
+ * map), EACCES (not writable), EAGAIN or EHWPOISON from the kernel.
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_populate(uintptr_t address, size_t size);
+
 /* pk_freeze() flags */
 #define PK_FREEZE_SEALED 0x1u
 
