@@ -7,6 +7,9 @@ let package = Package(
         .library(name: "PageKit", targets: ["PageKit"]),
         .library(name: "CPageShim", type: .static, targets: ["CPageShim"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
     targets: [
         // The C layer. Its public headers live in the top-level include/pagekit/
         // (for C users and `make install`); the module map points Swift at them.
@@ -17,10 +20,11 @@ let package = Package(
                 .define("_GNU_SOURCE"),
             ]
         ),
+        // The Swift layer: ownership, types and span access; no policy.
         .target(
             name: "PageKit",
-            dependencies: ["CPageShim"],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            dependencies: ["CPageShim", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: [.swiftLanguageMode(.v6), .enableExperimentalFeature("Lifetimes")]
         ),
         .testTarget(
             name: "PageKitTests",

@@ -1,23 +1,24 @@
 import CPageShim
+import PageKit
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import PageKit
-import Testing
 
 /// The C layer as Swift sees it through the module map: the same results,
 /// with no global errno involved.
 @Suite struct CPageShimFromSwift {
     @Test func pageSizeMatchesTheCLayer() {
-        #expect(PageKit.pageSize == Int(pk_page_size()))
-        #expect(PageKit.pageSize.nonzeroBitCount == 1)
+        #expect(PageRegion.pageSize == Int(pk_page_size()))
+        #expect(PageRegion.pageSize.nonzeroBitCount == 1)
     }
 
     @Test func allocateProtectDeallocate() throws {
         var address: UInt = 0
-        let size = PageKit.pageSize * 4
+        let size = PageRegion.pageSize * 4
         #expect(pk_allocate(&address, size, UInt32(PK_ALLOC_ANYWHERE), "swift-test") == 0)
         #expect(address != 0)
         var at = address

@@ -1,0 +1,32 @@
+import CPageShim
+
+/// A Mach `kern_return_t`, with XNU's numeric values.
+public struct KernReturn: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    public let rawValue: Int32
+
+    public init(rawValue: Int32) {
+        self.rawValue = rawValue
+    }
+
+    /// The call succeeded. `KERN_SUCCESS` (0).
+    public static let success = KernReturn(rawValue: PK_KERN_SUCCESS)
+    /// The address is not mapped, or outside the address space.
+    /// `KERN_INVALID_ADDRESS` (1).
+    public static let invalidAddress = KernReturn(rawValue: PK_KERN_INVALID_ADDRESS)
+    /// The protection is above the maximum, or the memory is sealed.
+    /// `KERN_PROTECTION_FAILURE` (2).
+    public static let protectionFailure = KernReturn(rawValue: PK_KERN_PROTECTION_FAILURE)
+    /// The fixed range is occupied, or no room is left. `KERN_NO_SPACE` (3).
+    public static let noSpace = KernReturn(rawValue: PK_KERN_NO_SPACE)
+    /// A bad argument. `KERN_INVALID_ARGUMENT` (4).
+    public static let invalidArgument = KernReturn(rawValue: PK_KERN_INVALID_ARGUMENT)
+    /// Any other failure. `KERN_FAILURE` (5).
+    public static let failure = KernReturn(rawValue: PK_KERN_FAILURE)
+    /// A resource limit was hit. `KERN_RESOURCE_SHORTAGE` (6).
+    public static let resourceShortage = KernReturn(rawValue: PK_KERN_RESOURCE_SHORTAGE)
+    /// The running kernel lacks the feature. `KERN_NOT_SUPPORTED` (46).
+    public static let notSupported = KernReturn(rawValue: PK_KERN_NOT_SUPPORTED)
+
+    /// The Mach name, `KERN_NO_SPACE`.
+    public var description: String { String(cString: pk_kern_return_name(rawValue)) }
+}

@@ -1,0 +1,43 @@
+import CPageShim
+
+/// A number from 0 to 255 that marks a region, as Mach's `VM_MAKE_TAG`
+/// does, so tools can tell memory apart.
+///
+/// Tags 240 to 255 are reserved for applications
+/// (`VM_MEMORY_APPLICATION_SPECIFIC_1` to `_16`). Where the kernel names
+/// anonymous memory, a tagged region shows as `[anon:pagekit-tag-N]` in
+/// `/proc/PID/maps`; everywhere, PageKit's own queries report the tag.
+public struct MemoryTag: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    public let rawValue: UInt8
+
+    public init(rawValue: UInt8) {
+        self.rawValue = rawValue
+    }
+
+    /// One of the sixteen application tags, numbered 1 to 16
+    /// (`VM_MEMORY_APPLICATION_SPECIFIC_1` to `_16`, tags 240 to 255).
+    ///
+    /// - Precondition: `number` is in 1...16.
+    public static func applicationSpecific(_ number: Int) -> MemoryTag {
+        precondition((1...16).contains(number), "application-specific tags are numbered 1 to 16, not \(number)")
+        return MemoryTag(rawValue: UInt8(Int(PK_TAG_APPLICATION_SPECIFIC_1) + number - 1))
+    }
+
+    /// The name a region with this tag and no name of its own carries,
+    /// unless ``setName(_:)`` gave the tag another: `pagekit-tag-N`.
+    public var defaultName: String { PK_TAG_DEFAULT_NAME_PREFIX + String(rawValue) }
+
+    /// Gives every region with this tag, now and later, a name for
+    /// `/proc/PID/maps` (`nil` restores ``defaultName``).
+    ///
+    /// - Throws: ``PageError/invalidArgument`` for tag 0 or a name longer
+    ///   than 79 bytes or with a character other than printable ASCII
+    ///   without `\`, `` ` ``, `$`, `[`, `]`.
+    public func setName(_ name: String?) throws(PageError) {
+        try PageError.check(.name) {
+            if let name { pk_tag_name(UInt32(rawValue), name) } else { pk_tag_name(UInt32(rawValue), nil) }
+        }
+    }
+
+    public var description: String { "tag \(rawValue)" }
+}

@@ -1,0 +1,21 @@
+import CPageShim
+
+/// The state of a purgeable object (Mach's `VM_PURGABLE_*` states).
+public enum PurgeableState: Int32, Sendable, Hashable, CustomStringConvertible {
+    /// The contents are kept. `VM_PURGABLE_NONVOLATILE`.
+    case nonvolatile = 0
+    /// The kernel may reclaim the contents under memory pressure.
+    /// `VM_PURGABLE_VOLATILE`.
+    case volatile = 1
+    /// The contents are gone; the memory reads as zeros.
+    /// `VM_PURGABLE_EMPTY`.
+    case empty = 2
+
+    public var description: String {
+        switch self {
+        case .nonvolatile: "nonvolatile"
+        case .volatile: "volatile"
+        case .empty: "empty"
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import CPageShim
+import PageKit
+import SystemPackage
+import Testing
+
+@Suite struct Errors {
+    @Test func codesComeFromTheOneTable() {
+        let cases: [(PageError.Operation, Errno, KernReturn)] = [
+            (.allocate, .noMemory, .noSpace),
+            (.allocateFixed, .noMemory, .invalidAddress),
+            (.allocateFixed, .fileExists, .noSpace),
+            (.protect, .noMemory, .invalidAddress),
+            (.protect, .permissionDenied, .protectionFailure),
+            (.deallocate, .notPermitted, .protectionFailure),
+            (.purgeableControl, .invalidArgument, .invalidArgument),
+            (.freeze, .notSupported, .notSupported),
+            (.region, .noMemory, .invalidAddress),
+            (.protect, .resourceTemporarilyUnavailable, .resourceShortage),
+            (.protect, .ioError, .failure),
+        ]
+        for (operation, errno, code) in cases {
+            let error = PageError(operation, errno: errno)
+            #expect(error.code == code, "\(operation) \(errno)")
+            #expect(error.errno == errno)
+            #expect(error.code.rawValue == pk_kern_return(operation == .allocate ? PK_OP_ALLOCATE : pkOperation(operation), errno.rawValue))
+        }
+    }
+
+    private func pkOperation(_ operation: PageError.Operation) -> pk_operation {
+        switch operation {
+        case .allocate: PK_OP_ALLOCATE
+        case .allocateFixed: PK_OP_ALLOCATE_FIXED
+        case .deallocate: PK_OP_DEALLOCATE
+        case .protect: PK_OP_PROTECT
+        case .purgeableControl: PK_OP_PURGEABLE_CONTROL
+        case .region: PK_OP_REGION
+        case .name: PK_OP_NAME
+        case .freeze: PK_OP_FREEZE
+        }
+    }
+
+    @Test func machValues() {
+        #expect(KernReturn.success.rawValue == 0)
+        #expect(KernReturn.invalidAddress.rawValue == 1)
+        #expect(KernReturn.protectionFailure.rawValue == 2)
+        #expect(KernReturn.noSpace.rawValue == 3)
+        #expect(KernReturn.invalidArgument.rawValue == 4)
+        #expect(KernReturn.failure.rawValue == 5)
+        #expect(KernReturn.resourceShortage.rawValue == 6)
+        #expect(KernReturn.notSupported.rawValue == 46)
+        #expect(KernReturn.noSpace.description == "KERN_NO_SPACE")
+    }
+
+    @Test func descriptionNamesEverything() {
+        let text = PageError(.protect, errno: .permissionDenied).description
+        #expect(text.contains("protect"))
+        #expect(text.contains("KERN_PROTECTION_FAILURE"))
+        #expect(text.contains("EACCES"))
+    }
+
+    @Test func patternsMatchTypedAndUntypedErrors() {
+        func untyped() throws { throw PageError(.allocateFixed, errno: .fileExists) }
+        do {
+            try untyped()
+        } catch PageError.noSpace {
+        } catch {
+            Issue.record("the untyped pattern did not match")
+        }
+        func typed() throws(PageError) { throw PageError(.protect, errno: .noMemory) }
+        do {
+            try typed()
+        } catch PageError.invalidAddress {
+        } catch {
+            Issue.record("the typed pattern did not match")
+        }
+        let nothingToTake = isNil(PageError(.protect, errno: .noMemory).takeRegion())
+        #expect(nothingToTake)
+    }
+
+    @Test func valueTypes() {
+        #expect(Protection.all == [.read, .write, .execute])
+        #expect(Protection.readWrite.rawValue == 3)
+        #expect(Protection.none.rawValue == 0)
+        #expect(Protection([.read, .execute]).description == "r-x")
+        #expect(MemoryTag.applicationSpecific(1).rawValue == 240)
+        #expect(MemoryTag.applicationSpecific(16).rawValue == 255)
+        #expect(MemoryTag(rawValue: 240).defaultName == "pagekit-tag-240")
+        #expect(PurgeableState.empty.rawValue == 2)
+        #expect(KernelFeatures.known.count == 8)
+        #expect(KernelFeatures.current.contains(.lazyFree))
+        for feature in KernelFeatures.known {
+            #expect(feature.name != nil)
+            #expect((KernelFeatures.missingReason(feature) == nil) == KernelFeatures.current.contains(feature))
+        }
+        if !KernelFeatures.current.contains(.anonymousVMANames) {
+            #expect(KernelFeatures.missingReason(.anonymousVMANames) == .notSupported)
+        }
+    }
+}

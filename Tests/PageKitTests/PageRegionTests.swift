@@ -1,0 +1,275 @@
+import CPageShim
+import PageKit
+import SystemPackage
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+private let page = PageRegion.pageSize
+
+@Suite struct PageRegionAllocation {
+    @Test func newMemoryIsZeroReadWriteMaximumAll() throws {
+        let region = try PageRegion(byteCount: 3 * page + 1)
+        #expect(region.byteCount == 4 * page)
+        #expect(region.pageCount == 4)
+        #expect(Int(bitPattern: region.baseAddress) % page == 0)
+        let info = try region.info
+        #expect(info.count == 1)
+        #expect(info[0].protection == .readWrite)
+        #expect(info[0].maximumProtection == .all)
+        #expect(info[0].isOwned)
+        #expect(info[0].purgeableState == nil)
+        let bytes = region.bytes
+        var allZero = true
+        for offset in 0..<bytes.byteCount where bytes.unsafeLoad(fromByteOffset: offset, as: UInt8.self) != 0 {
+            allZero = false
+        }
+        #expect(allZero)
+    }
+
+    @Test func sizeZeroIsRefused() {
+        #expect(throws: PageError.self) { _ = try PageRegion(byteCount: 0) }
+        do {
+            _ = try PageRegion(byteCount: 0)
+        } catch {
+            #expect(error.code == .invalidArgument)
+            #expect(error.errno == .invalidArgument)
+            #expect(error.operation == .allocate)
+        }
+    }
+
+    @Test func noRoomIsNoSpace() {
+        do {
+            _ = try PageRegion(byteCount: 1 << 62)
+            Issue.record("a 4 EiB region was allocated")
+        } catch {
+            #expect(error.code == .noSpace)
+            #expect(error.errno == .noMemory)
+        }
+    }
+
+    @Test func fixedAddressNeverClobbers() throws {
+        let foreign = mmap(nil, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
+        defer { munmap(foreign, page) }
+        foreign.storeBytes(of: 0xBEEF, as: UInt32.self)
+        do {
+            _ = try PageRegion(at: foreign, byteCount: page)
+            Issue.record("allocated over a foreign mapping")
+        } catch PageError.noSpace {
+            #expect(foreign.load(as: UInt32.self) == 0xBEEF)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        do {
+            _ = try PageRegion(at: foreign, byteCount: page)
+        } catch {
+            #expect(error.errno == .fileExists)
+            #expect(error.operation == .allocateFixed)
+        }
+    }
+
+    @Test func fixedAddressWhereFree() throws {
+        let free = freeRange(2 * page)
+        let region = try PageRegion(at: free, byteCount: 2 * page, tag: .applicationSpecific(2))
+        #expect(region.baseAddress == free)
+        #expect(try region.info[0].tag == MemoryTag(rawValue: 241))
+    }
+
+    @Test func fixedAddressOutsideTheAddressSpace() {
+        do {
+            _ = try PageRegion(at: UnsafeMutableRawPointer(bitPattern: 1 << 47)!, byteCount: page)
+            Issue.record("mapped above the user address space")
+        } catch {
+            #expect(error.code == .invalidAddress)
+            #expect(error.errno == .noMemory)
+        }
+    }
+
+    @Test func overwriteReplacesInOneStep() throws {
+        let foreign = mmap(nil, 2 * page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0)!
+        let replacement = try PageRegion(overwritingAt: foreign, byteCount: 2 * page, name: "replacement")
+        #expect(replacement.baseAddress == foreign)
+        let info = try replacement.info
+        #expect(info.count == 1)
+        #expect(info[0].maximumProtection == .all)
+        #expect(info[0].protection == .readWrite)
+        #expect(info[0].name == "replacement")
+        #expect(!faults(.write, at: foreign))
+    }
+
+    @Test func tagsAndNamesAreReported() throws {
+        var region = try PageRegion(byteCount: 2 * page, tag: .applicationSpecific(16), name: "lookup")
+        var info = try region.info
+        #expect(info[0].tag.rawValue == 255)
+        #expect(info[0].name == "lookup")
+        #expect(info[0].isNameVisibleInKernel == KernelFeatures.has(.anonymousVMANames))
+        try region.setName(nil)
+        info = try region.info
+        #expect(info[0].name == MemoryTag.applicationSpecific(16).defaultName)
+        try region.setName("second page", pages: 1..<2)
+        info = try region.info
+        #expect(info.count == 2)
+        #expect(info[1].name == "second page")
+        do {
+            try region.setName("bad$name")
+            Issue.record("a name with $ was accepted")
+        } catch {
+            #expect(error.code == .invalidArgument)
+        }
+        #expect(throws: PageError.self) { _ = try PageRegion(byteCount: page, name: String(repeating: "x", count: 80)) }
+    }
+
+    @Test func tagNames() throws {
+        let tag = MemoryTag.applicationSpecific(9)
+        let region = try PageRegion(byteCount: page, tag: tag)
+        try tag.setName("image cache")
+        #expect(try region.info[0].name == "image cache")
+        try tag.setName(nil)
+        #expect(try region.info[0].name == "pagekit-tag-248")
+        #expect(throws: PageError.self) { try MemoryTag(rawValue: 0).setName("zero") }
+    }
+
+    @Test func populateFaultsPagesIn() throws {
+        let region = try PageRegion(byteCount: 8 * page, options: .populate)
+        var resident = 0
+        #expect(pk_resident_pages(UInt(bitPattern: region.baseAddress), region.byteCount, &resident) == 0)
+        #expect(resident == 8)
+        let lazy = try PageRegion(byteCount: 8 * page)
+        #expect(pk_resident_pages(UInt(bitPattern: lazy.baseAddress), lazy.byteCount, &resident) == 0)
+        #expect(resident == 0)
+    }
+
+    @Test func hugePagesAndRandomAddresses() throws {
+        let huge = try PageRegion(byteCount: 4 << 20, options: .hugePages)
+        #expect(huge.byteCount == 4 << 20)
+        let first = try PageRegion(byteCount: page, options: .randomAddress)
+        let second = try PageRegion(byteCount: page, options: .randomAddress)
+        #expect(first.baseAddress != second.baseAddress)
+    }
+
+    @Test func permanentPagesStayMappedWithoutAccess() throws {
+        let region = try PageRegion(byteCount: page, options: .permanent)
+        let address = UInt(bitPattern: region.baseAddress)
+        try region.deallocate()
+        #expect(isMapped(address, page))
+        let info = try RegionInfo.at(address)
+        #expect(info.start == address)
+        #expect(info.isPermanent)
+        #expect(info.protection == .none)
+        #expect(info.maximumProtection == .none)
+    }
+}
+
+@Suite struct PageRegionOwnership {
+    @Test func pagesAreUnmappedWhenTheOwnerEnds() throws {
+        var address: UInt = 0
+        do {
+            let region = try PageRegion(byteCount: 4 * page)
+            address = UInt(bitPattern: region.baseAddress)
+            #expect(isMapped(address, 4 * page))
+        }
+        #expect(!isMapped(address, 4 * page))
+        let next = try? RegionInfo.at(address)
+        #expect(next.map { $0.start != address || !$0.isOwned } ?? true)
+    }
+
+    @Test func consumingDeallocateReports() throws {
+        let region = try PageRegion(byteCount: page)
+        let address = UInt(bitPattern: region.baseAddress)
+        try region.deallocate()
+        #expect(!isMapped(address, page))
+    }
+
+    @Test func regionsMoveAcrossTasks() async throws {
+        let region = try PageRegion(byteCount: page)
+        let address = UInt(bitPattern: region.baseAddress)
+        let handover = Handover(region)
+        let value = await Task.detached {
+            var owned = handover.take()
+            var span = owned.mutableBytes
+            span.storeBytes(of: 0xAB, toByteOffset: 5, as: UInt8.self)
+            return owned.bytes.unsafeLoad(fromByteOffset: 5, as: UInt8.self)
+        }.value
+        #expect(value == 0xAB)
+        #expect(!isMapped(address, page))
+    }
+}
+
+@Suite struct PageRegionProtection {
+    @Test func protectWholeAndPages() throws {
+        var region = try PageRegion(byteCount: 3 * page)
+        try region.protect(.read, pages: 1..<2)
+        var info = try region.info
+        #expect(info.map(\.protection) == [.readWrite, .read, .readWrite])
+        #expect(faults(.write, at: region.baseAddress + page))
+        #expect(!faults(.write, at: region.baseAddress))
+        #expect(!faults(.read, at: region.baseAddress + page))
+        try region.protect(.readWrite)
+        info = try region.info
+        #expect(info.count == 1)
+        try region.protect(.none)
+        #expect(faults(.read, at: region.baseAddress))
+        try region.protect(.readWrite)
+    }
+
+    @Test func pagesOutsideTheRegionAreInvalid() throws {
+        var region = try PageRegion(byteCount: 2 * page)
+        for pages in [1..<3, -1..<1, 1..<1] {
+            do {
+                try region.protect(.read, pages: pages)
+                Issue.record("pages \(pages) accepted")
+            } catch {
+                #expect(error.code == .invalidArgument)
+                #expect(error.errno == .invalidArgument)
+            }
+        }
+        #expect(try region.info[0].protection == .readWrite)
+    }
+
+    @Test func maximumCanOnlyBeLowered() throws {
+        var region = try PageRegion(byteCount: page)
+        try region.lowerMaximumProtection(to: .read)
+        #expect(try region.info[0].maximumProtection == .read)
+        #expect(try region.info[0].protection == .read)
+        do {
+            try region.protect(.readWrite)
+            Issue.record("protection rose above the maximum")
+        } catch PageError.protectionFailure {
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        do {
+            try region.lowerMaximumProtection(to: .all)
+        } catch {
+            #expect(error.code == .protectionFailure)
+            #expect(error.errno == .permissionDenied)
+            #expect(error.operation == .protect)
+        }
+        #expect(faults(.write, at: region.baseAddress))
+    }
+
+    @Test func lowerMaximumOfSomePages() throws {
+        var region = try PageRegion(byteCount: 2 * page)
+        try region.lowerMaximumProtection(to: .none, pages: 0..<1)
+        let info = try region.info
+        #expect(info.map(\.maximumProtection) == [.none, .all])
+        #expect(faults(.read, at: region.baseAddress))
+    }
+
+    @Test func spansAndUnsafeBuffers() throws {
+        var region = try PageRegion(byteCount: page)
+        region.withUnsafeMutableBytes { buffer in
+            buffer.storeBytes(of: 0x1234_5678, toByteOffset: 8, as: UInt32.self)
+        }
+        #expect(region.bytes.unsafeLoad(fromByteOffset: 8, as: UInt32.self) == 0x1234_5678)
+        let value = region.withUnsafeBytes { $0.load(fromByteOffset: 8, as: UInt32.self) }
+        #expect(value == 0x1234_5678)
+        var span = region.mutableBytes
+        span.storeBytes(of: 9, toByteOffset: 0, as: UInt8.self)
+        #expect(span.byteCount == page)
+    }
+}
