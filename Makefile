@@ -33,8 +33,8 @@ SONAME   = libpagekit.so.0
 SHARED   = $(BUILD)/$(SONAME)
 PC       = $(BUILD)/pagekit.pc
 
-.PHONY: all deps demo check check-c check-bare check-headers check-exports check-seed check-install \
-        check-swift install clean
+.PHONY: all deps demo tour check check-c check-bare check-headers check-exports check-seed check-install \
+        check-swift check-tool check-downstream install clean
 
 all: $(STATIC) $(SHARED) $(PC)
 
@@ -74,6 +74,11 @@ install: all
 
 $(BUILD)/seed_walkthrough: Examples/seed_walkthrough.c $(STATIC)
 	$(CC) -std=c11 $(WARN) -Iinclude $< $(STATIC) -lpthread -o $@
+
+# The main job: the pagekit tool's tour of the library on this kernel.
+tour: | deps
+	$(SWIFT) build --product pagekit
+	$$($(SWIFT) build --show-bin-path)/pagekit tour
 
 demo: $(BUILD)/seed_walkthrough
 	@echo "PageKit seed walkthrough (Mach calls through include/pagekit/mach.h) on Linux $$(uname -r):"
@@ -140,7 +145,29 @@ check-install:
 check-swift: | deps
 	$(SWIFT) test
 
-check: check-headers check-exports check-bare check-c check-seed check-install check-swift
+# The tool and the Swift examples, run as a user would.
+check-tool: | deps
+	$(SWIFT) build
+	set -e; bin=$$($(SWIFT) build --show-bin-path); \
+	$$bin/pagekit tour > $(BUILD)/tour.out; \
+	grep -q '^All [0-9]* checks passed.$$' $(BUILD)/tour.out; \
+	$$bin/pagekit features | grep -q '^  madv_free '; \
+	status=0; $$bin/pagekit no-such-command 2>/dev/null || status=$$?; test $$status -eq 64; \
+	$$bin/seed-walkthrough | grep -q 'refused, as on Mach'; \
+	$$bin/purgeable-cache | grep -q 'same bytes'
+	@echo "pagekit tour, pagekit features and the Swift examples behave"
+
+# A throwaway package outside the tree depends on PageKit by path, imports
+# it and runs: the product is consumable, Lifetimes feature and all.
+check-downstream: | deps
+	set -e; mkdir -p $(BUILD); dir=$$(mktemp -d /tmp/pagekit-downstream.XXXXXX); trap 'rm -rf "$$dir"' EXIT; \
+	mkdir -p "$$dir/Sources/Consumer"; \
+	sed -e 's|@PAGEKIT@|$(CURDIR)|' -e "s|@PAGEKIT_IDENTITY@|$$(basename '$(CURDIR)' | tr A-Z a-z)|" \
+	    Tests/downstream/Package.swift.in > "$$dir/Package.swift"; \
+	cp Tests/downstream/main.swift "$$dir/Sources/Consumer/main.swift"; \
+	(cd "$$dir" && $(SWIFT) run Consumer) | tee $(BUILD)/downstream.out; \
+	grep -q '^downstream: ok$$' $(BUILD)/downstream.out
+	@echo "a package outside the tree builds against PageKit by path and runs"
 
 clean:
 	rm -rf $(BUILD)

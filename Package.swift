@@ -6,9 +6,11 @@ let package = Package(
     products: [
         .library(name: "PageKit", targets: ["PageKit"]),
         .library(name: "CPageShim", type: .static, targets: ["CPageShim"]),
+        .executable(name: "pagekit", targets: ["PageKitTool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // The C layer. Its public headers live in the top-level include/pagekit/
@@ -24,6 +26,26 @@ let package = Package(
         .target(
             name: "PageKit",
             dependencies: ["CPageShim", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: [.swiftLanguageMode(.v6), .enableExperimentalFeature("Lifetimes")]
+        ),
+        // The command-line tool: `pagekit tour`, `pagekit features`.
+        .executableTarget(
+            name: "PageKitTool",
+            dependencies: ["PageKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/pagekit",
+            swiftSettings: [.swiftLanguageMode(.v6), .enableExperimentalFeature("Lifetimes")]
+        ),
+        // Examples, built with the package and run by `make check`.
+        .executableTarget(
+            name: "seed-walkthrough",
+            dependencies: ["PageKit"],
+            path: "Examples/SeedWalkthrough",
+            swiftSettings: [.swiftLanguageMode(.v6), .enableExperimentalFeature("Lifetimes")]
+        ),
+        .executableTarget(
+            name: "purgeable-cache",
+            dependencies: ["PageKit"],
+            path: "Examples/PurgeableCache",
             swiftSettings: [.swiftLanguageMode(.v6), .enableExperimentalFeature("Lifetimes")]
         ),
         .testTarget(

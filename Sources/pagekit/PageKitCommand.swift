@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `pagekit`: what PageKit does on this machine.
+@main
+struct PageKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pagekit",
+        abstract: "Mach-style page-level memory control on Linux: see what PageKit does on this kernel.",
+        discussion: """
+            Exit status: 0 when every step behaved as documented, 1 when a step did not, \
+            64 for bad arguments.
+            """,
+        subcommands: [Tour.self, Features.self, FaultProbe.self],
+        defaultSubcommand: Tour.self
+    )
+}
