@@ -169,5 +169,8 @@ check-downstream: | deps
 	grep -q '^downstream: ok$$' $(BUILD)/downstream.out
 	@echo "a package outside the tree builds against PageKit by path and runs"
 
+check: check-headers check-exports check-bare check-c check-seed check-install check-tool check-downstream \
+       check-swift
+
 clean:
 	rm -rf $(BUILD)
