@@ -151,7 +151,19 @@ static uint64_t mix(uint64_t hash, uint64_t value)
     return (hash ^ value) * 0x100000001B3ULL;
 }
 
+static void take(uintptr_t start, uintptr_t end, bool contents, struct snapshot *snapshot);
+
 void snapshot_take(uintptr_t start, uintptr_t end, struct snapshot *snapshot)
+{
+    take(start, end, true, snapshot);
+}
+
+void snapshot_take_all(struct snapshot *snapshot)
+{
+    take(0, UINTPTR_MAX, false, snapshot);
+}
+
+static void take(uintptr_t start, uintptr_t end, bool contents, struct snapshot *snapshot)
 {
     memset(snapshot, 0, sizeof *snapshot);
     snapshot->checksum = 0xCBF29CE484222325ULL;
@@ -160,10 +172,15 @@ void snapshot_take(uintptr_t start, uintptr_t end, struct snapshot *snapshot)
         struct pk_region_info *info = &snapshot->region[snapshot->regions];
         if (pk_region(&at, info) != 0 || info->start >= end)
             break;
+        at = info->start + info->size;
+        /* The stack and the heap move on their own; whole-space snapshots
+         * leave them out. */
+        if (!contents && (strcmp(info->name, "[stack]") == 0 || strcmp(info->name, "[heap]") == 0))
+            continue;
         snapshot->regions++;
         uintptr_t from = info->start > start ? info->start : start;
         uintptr_t to = info->start + info->size < end ? info->start + info->size : end;
-        if (info->protection & (PK_PROT_READ | PK_PROT_WRITE))
+        if (contents && (info->protection & (PK_PROT_READ | PK_PROT_WRITE)))
             for (uintptr_t byte = from; byte < to; byte += sizeof(uint64_t))
                 snapshot->checksum = mix(snapshot->checksum, *(const uint64_t *)byte);
         at = info->start + info->size;
@@ -174,6 +191,8 @@ void snapshot_take(uintptr_t start, uintptr_t end, struct snapshot *snapshot)
     size_t used = 0;
     while (maps != NULL && fgets(line, sizeof line, maps) != NULL) {
         uintptr_t low, high;
+        if (!contents && (strstr(line, "[stack]") != NULL || strstr(line, "[heap]") != NULL))
+            continue;
         if (sscanf(line, "%lx-%lx", &low, &high) == 2 && high > start && low < end) {
             size_t length = strlen(line);
             if (used + length < sizeof snapshot->kernel_maps) {
@@ -184,6 +203,14 @@ void snapshot_take(uintptr_t start, uintptr_t end, struct snapshot *snapshot)
     }
     if (maps != NULL)
         fclose(maps);
+}
+
+bool snapshot_equal(const struct snapshot *before, const struct snapshot *after)
+{
+    return before->regions == after->regions &&
+           memcmp(before->region, after->region, sizeof before->region[0] * (size_t)before->regions) == 0 &&
+           before->table_entries == after->table_entries &&
+           strcmp(before->kernel_maps, after->kernel_maps) == 0 && before->checksum == after->checksum;
 }
 
 void snapshot_compare(const char *file, int line, const struct snapshot *before, const struct snapshot *after)

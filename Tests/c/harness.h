@@ -89,17 +89,27 @@ bool can_execute(uintptr_t address);
 struct snapshot {
     int regions;
     struct pk_region_info region[SNAPSHOT_REGIONS];
-    char kernel_maps[4096];
+    char kernel_maps[65536];
     uint64_t checksum;
     unsigned long table_entries;
 };
 void snapshot_take(uintptr_t start, uintptr_t end, struct snapshot *snapshot);
+/* The whole address space, without contents (the test's own data moves):
+ * for calls that fail before they know where they would have acted. */
+void snapshot_take_all(struct snapshot *snapshot);
+#define CHECK_NOTHING_CHANGED(before)                                                \
+    do {                                                                             \
+        struct snapshot after_;                                                      \
+        snapshot_take_all(&after_);                                                  \
+        snapshot_compare(__FILE__, __LINE__, (before), &after_);                     \
+    } while (0)
 #define CHECK_UNCHANGED(start, end, before)                                          \
     do {                                                                             \
         struct snapshot after_;                                                      \
         snapshot_take((start), (end), &after_);                                      \
         snapshot_compare(__FILE__, __LINE__, (before), &after_);                     \
     } while (0)
+bool snapshot_equal(const struct snapshot *before, const struct snapshot *after);
 void snapshot_compare(const char *file, int line, const struct snapshot *before, const struct snapshot *after);
 
 /* Helpers. */

@@ -12,6 +12,8 @@ static const unsigned int unaccepted_flags[] = {0x20, 0x40, 0x100, 0x200, 0x800,
 
 TEST(allocate_rule1_flags_outside_accepted_set_checked_first)
 {
+    struct snapshot before;
+    snapshot_take_all(&before);
     for (size_t i = 0; i < sizeof unaccepted_flags / sizeof unaccepted_flags[0]; i++) {
         vm_address_t address = 0x1234;
         /* Checked before anything else: even before the size-0 shortcut. */
@@ -24,6 +26,7 @@ TEST(allocate_rule1_flags_outside_accepted_set_checked_first)
         CHECK_ERRNO(pk_allocate(&native, PAGE, PK_ALLOC_ANYWHERE | unaccepted_flags[i], NULL), -EINVAL);
         CHECK_INT(native, 0x1234);
     }
+    CHECK_NOTHING_CHANGED(&before);
 }
 
 TEST(allocate_rule1_accepted_set_is_xnu_user_allocate)
@@ -58,21 +61,27 @@ TEST(allocate_rule3_anywhere_ignores_the_address)
 
 TEST(allocate_rule3_anywhere_size_that_rounds_to_zero)
 {
+    struct snapshot before;
+    snapshot_take_all(&before);
     vm_address_t address = 0x4000;
     CHECK_KR(vm_allocate(SELF, &address, (vm_size_t)-1, VM_FLAGS_ANYWHERE), KERN_INVALID_ARGUMENT, EINVAL);
     CHECK_KR(vm_allocate(SELF, &address, (vm_size_t)0 - PAGE + 1, VM_FLAGS_ANYWHERE), KERN_INVALID_ARGUMENT,
              EINVAL);
     CHECK_INT(address, 0x4000);
+    CHECK_NOTHING_CHANGED(&before);
 }
 
 TEST(allocate_rule3_anywhere_no_room)
 {
+    struct snapshot before;
+    snapshot_take_all(&before);
     vm_address_t address = 0x4000;
     unsigned long entries = pk_table_count();
     CHECK_KR(vm_allocate(SELF, &address, (vm_size_t)1 << 62, VM_FLAGS_ANYWHERE), KERN_NO_SPACE, ENOMEM);
     CHECK_KR(vm_allocate(SELF, &address, (vm_size_t)0 - 2 * PAGE, VM_FLAGS_ANYWHERE), KERN_NO_SPACE, ENOMEM);
     CHECK_INT(address, 0x4000);
     CHECK_INT(pk_table_count(), entries);
+    CHECK_NOTHING_CHANGED(&before);
 }
 
 TEST(allocate_rule4_fixed_maps_truncated_address)
@@ -92,6 +101,8 @@ TEST(allocate_rule4_fixed_maps_truncated_address)
 
 TEST(allocate_rule4_fixed_overflow_is_invalid_address)
 {
+    struct snapshot before;
+    snapshot_take_all(&before);
     vm_address_t address = (vm_address_t)0 - PAGE;
     CHECK_KR(vm_allocate(SELF, &address, 2 * PAGE, VM_FLAGS_FIXED), KERN_INVALID_ADDRESS, ENOMEM);
     CHECK_INT(address, (vm_address_t)0 - PAGE);
@@ -101,10 +112,13 @@ TEST(allocate_rule4_fixed_overflow_is_invalid_address)
     address = (vm_address_t)0 - PAGE;
     CHECK_KR(vm_allocate(SELF, &address, (vm_size_t)-1, VM_FLAGS_FIXED), KERN_INVALID_ARGUMENT, EINVAL);
     CHECK_INT(address, (vm_address_t)0 - PAGE);
+    CHECK_NOTHING_CHANGED(&before);
 }
 
 TEST(allocate_rule4_fixed_outside_usable_range)
 {
+    struct snapshot before;
+    snapshot_take_all(&before);
     vm_address_t address = 0;
     CHECK_KR(vm_allocate(SELF, &address, PAGE, VM_FLAGS_FIXED), KERN_INVALID_ADDRESS, ENOMEM);
     address = PAGE - 1; /* page 0 */
@@ -114,6 +128,7 @@ TEST(allocate_rule4_fixed_outside_usable_range)
     address = ((vm_address_t)1 << 47) - PAGE; /* straddles the top */
     CHECK_KR(vm_allocate(SELF, &address, 2 * PAGE, VM_FLAGS_FIXED), KERN_INVALID_ADDRESS, ENOMEM);
     CHECK_INT(address, ((vm_address_t)1 << 47) - PAGE);
+    CHECK_NOTHING_CHANGED(&before);
 }
 
 TEST(allocate_rule4_fixed_never_clobbers_a_foreign_mapping)
@@ -183,10 +198,13 @@ TEST(allocate_rule5_overwrite_of_foreign_memory)
 
 TEST(allocate_rule5_overwrite_with_anywhere_is_invalid)
 {
+    struct snapshot before;
+    snapshot_take_all(&before);
     vm_address_t address = 0x10000;
     CHECK_KR(vm_allocate(SELF, &address, PAGE, VM_FLAGS_ANYWHERE | VM_FLAGS_OVERWRITE), KERN_INVALID_ARGUMENT,
              EINVAL);
     CHECK_INT(address, 0x10000);
+    CHECK_NOTHING_CHANGED(&before);
 }
 
 TEST(allocate_rule6_new_memory_zero_rw_max_all_copy)
@@ -232,6 +250,8 @@ TEST(allocate_rule6_purgeable_is_one_nonvolatile_object)
 
 TEST(allocate_rule6_purgeable_with_superpage_is_invalid)
 {
+    struct snapshot before;
+    snapshot_take_all(&before);
     vm_address_t address = 0x8000;
     unsigned long entries = pk_table_count();
     CHECK_KR(vm_allocate(SELF, &address, 2 << 20, VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE | VM_FLAGS_SUPERPAGE_SIZE_2MB),
@@ -240,6 +260,7 @@ TEST(allocate_rule6_purgeable_with_superpage_is_invalid)
              KERN_INVALID_ARGUMENT, EINVAL);
     CHECK_INT(address, 0x8000);
     CHECK_INT(pk_table_count(), entries);
+    CHECK_NOTHING_CHANGED(&before);
 }
 
 TEST(allocate_superpages)
@@ -265,9 +286,12 @@ TEST(allocate_superpages)
 
 TEST(allocate_tpro_is_invalid)
 {
+    struct snapshot before;
+    snapshot_take_all(&before);
     vm_address_t address = 0x9000;
     CHECK_KR(vm_allocate(SELF, &address, PAGE, VM_FLAGS_ANYWHERE | VM_FLAGS_TPRO), KERN_INVALID_ARGUMENT, EINVAL);
     CHECK_INT(address, 0x9000);
+    CHECK_NOTHING_CHANGED(&before);
 }
 
 TEST(allocate_recorded_flags)

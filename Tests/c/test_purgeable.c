@@ -68,10 +68,14 @@ TEST(purgeable_rule1_purge_all_empties_volatile_objects_only)
 TEST(purgeable_rule2_unknown_state_bits)
 {
     uintptr_t object = purgeable(PAGE);
+    fill_pattern(object, PAGE, 20);
+    struct snapshot before;
+    snapshot_take(object, object + PAGE, &before);
     int state = VM_PURGABLE_VOLATILE | 0x4;
     CHECK_KR(vm_purgable_control(SELF, object, VM_PURGABLE_SET_STATE, &state), KERN_INVALID_ARGUMENT, EINVAL);
     state = VM_PURGABLE_VOLATILE | 0x80000;
     CHECK_KR(vm_purgable_control(SELF, object, VM_PURGABLE_SET_STATE, &state), KERN_INVALID_ARGUMENT, EINVAL);
+    CHECK_UNCHANGED(object, object + PAGE, &before);
     CHECK_INT(get_state(object), VM_PURGABLE_NONVOLATILE);
     /* Every accepted bit is fine; only the state field acts. */
     state = VM_PURGABLE_VOLATILE | (0x13773 & ~VM_PURGABLE_STATE_MASK);
@@ -84,9 +88,12 @@ TEST(purgeable_rule2_unknown_state_bits)
 TEST(purgeable_rule3_unmapped_and_not_purgeable)
 {
     uintptr_t hole = free_range(PAGE);
+    struct snapshot before;
+    snapshot_take_all(&before);
     int state = VM_PURGABLE_VOLATILE;
     CHECK_KR(vm_purgable_control(SELF, hole, VM_PURGABLE_SET_STATE, &state), KERN_INVALID_ADDRESS, ENOMEM);
     CHECK_KR(vm_purgable_control(SELF, hole, VM_PURGABLE_GET_STATE, &state), KERN_INVALID_ADDRESS, ENOMEM);
+    CHECK_NOTHING_CHANGED(&before);
     uintptr_t plain = allocate_or_die(PAGE, 0);
     CHECK_KR(vm_purgable_control(SELF, plain, VM_PURGABLE_GET_STATE, &state), KERN_INVALID_ARGUMENT, EINVAL);
     CHECK_KR(vm_purgable_control(SELF, plain, VM_PURGABLE_SET_STATE, &state), KERN_INVALID_ARGUMENT, EINVAL);
@@ -117,8 +124,12 @@ TEST(purgeable_rule4_set_state_needs_write)
 TEST(purgeable_rule5_deny_and_old_state)
 {
     uintptr_t object = purgeable(PAGE);
+    fill_pattern(object, PAGE, 21);
+    struct snapshot before;
+    snapshot_take(object, object + PAGE, &before);
     int state = VM_PURGABLE_DENY;
     CHECK_KR(vm_purgable_control(SELF, object, VM_PURGABLE_SET_STATE, &state), KERN_INVALID_ARGUMENT, EINVAL);
+    CHECK_UNCHANGED(object, object + PAGE, &before);
     CHECK_INT(get_state(object), VM_PURGABLE_NONVOLATILE);
     CHECK_INT(set_state(object, VM_PURGABLE_VOLATILE), VM_PURGABLE_NONVOLATILE);
     CHECK_INT(set_state(object, VM_PURGABLE_NONVOLATILE), VM_PURGABLE_VOLATILE);
