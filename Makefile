@@ -33,7 +33,7 @@ SONAME   = libpagekit.so.0
 SHARED   = $(BUILD)/$(SONAME)
 PC       = $(BUILD)/pagekit.pc
 
-.PHONY: all deps demo tour check check-c check-bare check-headers check-exports check-seed check-install \
+.PHONY: all deps demo tour bench check check-c check-bare check-headers check-exports check-seed check-install \
         check-swift check-tool check-downstream install clean
 
 all: $(STATIC) $(SHARED) $(PC)
@@ -63,6 +63,13 @@ $(SHARED): $(OBJECTS) packaging/libpagekit.map
 $(PC): packaging/pagekit.pc.in Makefile
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# Ratios against the raw system calls, measured in one process (BENCHMARKS.md).
+$(BUILD)/bench: Benchmarks/bench.c $(STATIC)
+	$(CC) -std=c11 $(WARN) -O2 -Iinclude -ISources/CPageShim $< $(STATIC) -lpthread -o $@
+
+bench: $(BUILD)/bench
+	$(BUILD)/bench $(BENCH_FLAGS)
 
 install: all
 	install -d $(DESTDIR)$(INCLUDEDIR)/pagekit $(DESTDIR)$(LIBDIR)/pkgconfig

@@ -1,7 +1,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -13,9 +12,9 @@
 #define DEFAULT_ADDRESS_BITS 48
 #endif
 
-static size_t page_size;
+/* Both are computed on first use; a race computes the same values twice. */
+size_t pk_known_page_size;
 static uintptr_t min_address;
-static pthread_once_t address_space_once = PTHREAD_ONCE_INIT;
 
 static uintptr_t read_mmap_min_addr(void)
 {
@@ -29,24 +28,25 @@ static uintptr_t read_mmap_min_addr(void)
     return value;
 }
 
-static void probe_address_space(void)
-{
-    page_size = (size_t)sysconf(_SC_PAGESIZE);
-    uintptr_t kernel_minimum = read_mmap_min_addr();
-    uintptr_t minimum = kernel_minimum > page_size ? kernel_minimum : page_size;
-    min_address = (minimum + page_size - 1) & ~(uintptr_t)(page_size - 1);
-}
-
 size_t pk_page_size(void)
 {
-    pthread_once(&address_space_once, probe_address_space);
-    return page_size;
+    size_t size = __atomic_load_n(&pk_known_page_size, __ATOMIC_RELAXED);
+    if (size == 0) {
+        size = (size_t)sysconf(_SC_PAGESIZE);
+        __atomic_store_n(&pk_known_page_size, size, __ATOMIC_RELAXED);
+    }
+    return size;
 }
 
 uintptr_t pk_min_address(void)
 {
-    pthread_once(&address_space_once, probe_address_space);
-    return min_address;
+    uintptr_t minimum = __atomic_load_n(&min_address, __ATOMIC_RELAXED);
+    if (minimum == 0) {
+        uintptr_t page = pk_page(), kernel_minimum = read_mmap_min_addr();
+        minimum = kernel_minimum > page ? (kernel_minimum + page - 1) & ~(page - 1) : page;
+        __atomic_store_n(&min_address, minimum, __ATOMIC_RELAXED);
+    }
+    return minimum;
 }
 
 uintptr_t pk_max_address(void)

@@ -167,7 +167,9 @@ static uint16_t entry_flags(unsigned int flags)
                       ((flags & PK_ALLOC_SUPERPAGE_MASK) ? PK_ENTRY_SUPERPAGE : 0));
 }
 
-/* Everything that can fail for lack of memory, obtained before mapping. */
+/* Everything that can fail for lack of memory, obtained before mapping:
+ * the object and name before taking the lock, the spare entries (from the
+ * table's cache) under it. */
 struct resources {
     struct pk_spares spares;
     struct pk_object *object;
@@ -176,7 +178,6 @@ struct resources {
 
 static void release(struct resources *resources)
 {
-    pk_spares_release(&resources->spares);
     free(resources->object);
     if (resources->name != NULL)
         pk_shared_name_release(resources->name);
@@ -185,8 +186,8 @@ static void release(struct resources *resources)
 static int reserve(const struct request *request, const char *name, struct resources *resources)
 {
     memset(resources, 0, sizeof *resources);
-    int error = pk_spares_reserve(&resources->spares, 3);
-    if (error == 0 && (request->flags & PK_ALLOC_PURGEABLE)) {
+    int error = 0;
+    if (request->flags & PK_ALLOC_PURGEABLE) {
         resources->object = pk_object_create(0, request->length);
         error = resources->object == NULL ? -ENOMEM : 0;
     }
@@ -199,12 +200,14 @@ static int reserve(const struct request *request, const char *name, struct resou
     return error;
 }
 
-static void record(const struct request *request, uintptr_t start, struct resources *resources)
+/* replacing: the table may hold entries in the new range, unmapped behind
+ * PageKit's back or replaced by an overwrite; the kernel has just handed out
+ * their pages, so they go. */
+static void record(const struct request *request, uintptr_t start, bool replacing, struct resources *resources)
 {
     uintptr_t end = start + request->length;
-    /* Entries still there were unmapped behind PageKit's back, or replaced
-     * by an overwrite: the kernel has just handed out their pages. */
-    pk_table_remove_range(start, end, &resources->spares);
+    if (replacing)
+        pk_table_remove_range(start, end, &resources->spares);
 
     struct pk_entry *entry = pk_spares_take(&resources->spares);
     *entry = (struct pk_entry){
@@ -227,7 +230,8 @@ static void record(const struct request *request, uintptr_t start, struct resour
     pk_table_insert(entry);
     resources->object = NULL;
     resources->name = NULL;
-    pk_names_apply(start, end);
+    if (entry->name != NULL || entry->tag != 0)
+        pk_names_apply(start, end);
 }
 
 static void advise(const struct request *request, uintptr_t start)
@@ -254,20 +258,28 @@ int pk_allocate(uintptr_t *address, size_t size, unsigned int flags, const char 
         return error;
 
     intptr_t mapped;
+    bool replacing = true;
     if (request.anywhere) {
         /* The kernel hands out fresh address space, so the system call needs
          * no table lock; only recording it does. */
         mapped = map_anywhere(&request);
         pk_table_lock();
+        replacing = mapped >= 0 && pk_table_overlaps((uintptr_t)mapped, (uintptr_t)mapped + request.length);
+        if (mapped >= 0 && (error = pk_spares_reserve(&resources.spares, replacing ? 3 : 1)) != 0) {
+            pk_sys_munmap((uintptr_t)mapped, request.length);
+            mapped = error;
+        }
     } else {
         pk_table_lock();
-        mapped = map_fixed(&request, &resources.spares);
+        error = pk_spares_reserve(&resources.spares, 3);
+        mapped = error ? error : map_fixed(&request, &resources.spares);
     }
     if (mapped >= 0) {
         advise(&request, (uintptr_t)mapped);
-        record(&request, (uintptr_t)mapped, &resources);
+        record(&request, (uintptr_t)mapped, replacing, &resources);
         *address = (uintptr_t)mapped;
     }
+    pk_spares_release(&resources.spares);
     pk_table_unlock();
     release(&resources);
     return mapped < 0 ? (int)mapped : 0;

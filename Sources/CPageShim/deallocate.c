@@ -93,21 +93,28 @@ int pk_deallocate(uintptr_t address, size_t size)
     if (start < pk_min_address() || end > pk_max_address())
         return 0;
 
-    struct pk_spares spares;
-    if ((error = pk_spares_reserve(&spares, 2)) != 0)
-        return error;
+    struct pk_spares spares = {0};
     pk_table_lock();
+    /* The common case: exactly one ordinary region. */
+    struct pk_entry *entry = pk_table_lookup(start);
+    if (entry != NULL && entry->start == start && entry->end == end &&
+        !(entry->flags & (PK_ENTRY_PERMANENT | PK_ENTRY_SEALED))) {
+        error = pk_sys_munmap(start, end - start);
+        if (error == 0)
+            pk_table_delete(entry);
+        pk_table_unlock();
+        return error;
+    }
     struct scan scan = scan_range(start, end);
-    if (scan.sealed) {
-        error = -EPERM;
-    } else if (scan.permanent) {
+    error = scan.sealed ? -EPERM : pk_spares_reserve(&spares, 2);
+    if (error == 0 && scan.permanent) {
         error = remove_around_permanent(start, end, &spares);
-    } else {
+    } else if (error == 0) {
         error = pk_sys_munmap(start, end - start);
         if (error == 0)
             pk_table_remove_range(start, end, &spares);
     }
-    pk_table_unlock();
     pk_spares_release(&spares);
+    pk_table_unlock();
     return error;
 }

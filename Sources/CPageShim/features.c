@@ -43,7 +43,7 @@ static int missing(int error)
 
 static int probe_madvise(uintptr_t page, int advice)
 {
-    return missing(pk_sys_madvise(page, pk_page_size(), advice));
+    return missing(pk_sys_madvise(page, pk_page(), advice));
 }
 
 static int probe_memfd_secret(void)
@@ -64,7 +64,7 @@ static int probe_procmap_query(void)
 
 static void probe(void)
 {
-    size_t size = pk_page_size();
+    size_t size = pk_page();
     intptr_t page = pk_sys_mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
     int page_error = page < 0 ? (int)page : 0;
     uintptr_t address = (uintptr_t)page;

@@ -27,16 +27,26 @@ _Static_assert(sizeof(uintptr_t) == 8, "PageKit needs a 64-bit address space");
 uintptr_t pk_min_address(void);
 uintptr_t pk_max_address(void);
 
+/* The page size, known after the first pk_page_size() call: every hot path
+ * reads it, so it is one load here. */
+extern size_t pk_known_page_size;
+
+static inline size_t pk_page(void)
+{
+    size_t size = __atomic_load_n(&pk_known_page_size, __ATOMIC_RELAXED);
+    return size != 0 ? size : pk_page_size();
+}
+
 static inline uintptr_t pk_trunc(uintptr_t address)
 {
-    return address & ~(uintptr_t)(pk_page_size() - 1);
+    return address & ~(uintptr_t)(pk_page() - 1);
 }
 
 /* Rounds up to a page; false if that wraps past the top of the address
  * space (the result would be 0). */
 static inline bool pk_round(uintptr_t value, uintptr_t *rounded)
 {
-    uintptr_t mask = pk_page_size() - 1;
+    uintptr_t mask = pk_page() - 1;
     if (value > UINTPTR_MAX - mask)
         return false;
     *rounded = (value + mask) & ~mask;

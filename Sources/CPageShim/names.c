@@ -79,14 +79,10 @@ int pk_name(uintptr_t address, size_t size, const char *name)
     if (name != NULL && (shared = pk_shared_name_create(name)) == NULL)
         return -ENOMEM;
     struct pk_spares spares;
-    if ((error = pk_spares_reserve(&spares, 2)) != 0) {
-        if (shared != NULL)
-            pk_shared_name_release(shared);
-        return error;
-    }
-
     pk_table_lock();
     error = check_owned(start, end);
+    if (error == 0)
+        error = pk_spares_reserve(&spares, 2);
     if (error == 0) {
         pk_table_clip(start, end, &spares);
         for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
@@ -99,12 +95,12 @@ int pk_name(uintptr_t address, size_t size, const char *name)
         }
         pk_names_apply(start, end);
         pk_table_coalesce(start, end);
+        pk_spares_release(&spares);
     }
     pk_table_unlock();
 
     if (shared != NULL)
         pk_shared_name_release(shared);
-    pk_spares_release(&spares);
     return error;
 }
 

@@ -14,7 +14,7 @@
  * writable without changing it. */
 static void touch_pages(uintptr_t start, uintptr_t end)
 {
-    for (uintptr_t page = start; page < end; page += pk_page_size())
+    for (uintptr_t page = start; page < end; page += pk_page())
         __atomic_fetch_add((volatile unsigned char *)page, 0, __ATOMIC_RELAXED);
 }
 

@@ -82,46 +82,69 @@ static int seal(uintptr_t start, uintptr_t end, const struct pk_segments *segmen
     return error == -ENOSYS ? -EOPNOTSUPP : error;
 }
 
-static void record(uintptr_t start, uintptr_t end, const struct change *change, struct pk_spares *spares)
+/* Entries the record step will split: at most one at each end. */
+static int splits_needed(uintptr_t start, uintptr_t end, const struct pk_segments *segments)
 {
+    const struct pk_segment *first = &segments->items[0], *last = &segments->items[segments->count - 1];
+    return (first->entry != NULL && first->entry->start < start) + (last->entry != NULL && last->entry->end > end);
+}
+
+static void update(struct pk_entry *entry, const struct change *change)
+{
+    if (change->copy)
+        entry->max_protection |= PK_PROT_WRITE;
+    if (change->freeze) {
+        entry->max_protection = entry->protection = (uint8_t)change->protection;
+    } else if (change->set_maximum) {
+        entry->max_protection = (uint8_t)change->protection;
+        entry->protection &= (uint8_t)change->protection;
+    } else {
+        entry->protection = (uint8_t)change->protection;
+    }
+    if (change->seal)
+        entry->flags |= PK_ENTRY_SEALED;
+}
+
+static void record(uintptr_t start, uintptr_t end, const struct pk_segments *segments, const struct change *change,
+                   struct pk_spares *spares)
+{
+    /* The common case, part of one entry: no second lookup. */
+    if (segments->count == 1 && segments->items[0].entry != NULL) {
+        struct pk_entry *entry = segments->items[0].entry;
+        if (entry->start < start)
+            entry = pk_table_split(entry, start, spares);
+        if (entry->end > end)
+            pk_table_split(entry, end, spares);
+        update(entry, change);
+        pk_table_coalesce_entry(entry);
+        return;
+    }
     pk_table_clip(start, end, spares);
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
-         entry = pk_table_next(entry)) {
-        if (change->copy)
-            entry->max_protection |= PK_PROT_WRITE;
-        if (change->freeze) {
-            entry->max_protection = entry->protection = (uint8_t)change->protection;
-        } else if (change->set_maximum) {
-            entry->max_protection = (uint8_t)change->protection;
-            entry->protection &= (uint8_t)change->protection;
-        } else {
-            entry->protection = (uint8_t)change->protection;
-        }
-        if (change->seal)
-            entry->flags |= PK_ENTRY_SEALED;
-    }
+         entry = pk_table_next(entry))
+        update(entry, change);
     pk_table_coalesce(start, end);
 }
 
 static int change_range(uintptr_t start, uintptr_t end, const struct change *change)
 {
     struct pk_spares spares;
-    int error = pk_spares_reserve(&spares, 2);
-    if (error)
-        return error;
     pk_table_lock();
     struct pk_segments segments;
     int collected = pk_segments_collect(start, end, &segments);
-    error = check(&segments, collected, change);
+    int error = check(&segments, collected, change);
     if (error == 0)
+        error = pk_spares_reserve(&spares, splits_needed(start, end, &segments));
+    if (error == 0) {
         error = apply(start, end, &segments, change);
-    if (error == 0 && change->seal)
-        error = seal(start, end, &segments);
-    if (error == 0)
-        record(start, end, change, &spares);
+        if (error == 0 && change->seal)
+            error = seal(start, end, &segments);
+        if (error == 0)
+            record(start, end, &segments, change, &spares);
+        pk_spares_release(&spares);
+    }
     pk_segments_free(&segments);
     pk_table_unlock();
-    pk_spares_release(&spares);
     return error;
 }
 

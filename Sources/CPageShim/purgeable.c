@@ -29,7 +29,7 @@
 
 struct pk_object *pk_object_create(uintptr_t start, uintptr_t end)
 {
-    size_t pages = (end - start) / pk_page_size();
+    size_t pages = (end - start) / pk_page();
     struct pk_object *object = calloc(1, sizeof *object + pages * sizeof object->saved[0]);
     if (object != NULL) {
         object->start = start;
@@ -51,7 +51,7 @@ static uintptr_t *first_word(uintptr_t page)
 
 static size_t page_index(const struct pk_object *object, uintptr_t page)
 {
-    return (page - object->start) / pk_page_size();
+    return (page - object->start) / pk_page();
 }
 
 void pk_object_empty(struct pk_object *object)
@@ -71,7 +71,7 @@ static bool readable(const struct pk_entry *entry)
  * no longer resident and nothing could have faulted it back in. */
 static bool entry_dropped_unreadable(const struct pk_entry *entry)
 {
-    size_t page = pk_page_size();
+    size_t page = pk_page();
     unsigned char vector[256];
     for (uintptr_t at = entry->start; at < entry->end; at += sizeof vector * page) {
         uintptr_t length = entry->end - at < sizeof vector * page ? entry->end - at : sizeof vector * page;
@@ -86,7 +86,7 @@ static bool entry_dropped_unreadable(const struct pk_entry *entry)
 
 static bool any_page_dropped(const struct pk_object *object)
 {
-    size_t page = pk_page_size();
+    size_t page = pk_page();
     FOR_EACH_ENTRY(entry, object) {
         if (!readable(entry)) {
             if (entry_dropped_unreadable(entry))
@@ -104,13 +104,16 @@ static bool any_page_dropped(const struct pk_object *object)
  * page was dropped. Every page is visited, so none keeps the marker. */
 static bool restore_words(struct pk_object *object)
 {
-    size_t page = pk_page_size();
+    size_t page = pk_page();
     bool intact = true;
     FOR_EACH_ENTRY(entry, object) {
         for (uintptr_t at = entry->start; at < entry->end; at += page) {
             uintptr_t expected = MARKER;
+            /* One locked read-modify-write: the kernel either dropped the
+             * page before it (the word reads zero) or cannot drop it after
+             * (the write dirtied it). */
             intact &= __atomic_compare_exchange_n(first_word(at), &expected, object->saved[page_index(object, at)],
-                                                  false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+                                                  false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
         }
     }
     return intact;
@@ -118,11 +121,13 @@ static bool restore_words(struct pk_object *object)
 
 static int make_volatile(struct pk_object *object)
 {
-    size_t page = pk_page_size();
+    size_t page = pk_page();
     FOR_EACH_ENTRY(entry, object) {
         for (uintptr_t at = entry->start; at < entry->end; at += page) {
             object->saved[page_index(object, at)] = *first_word(at);
-            __atomic_store_n(first_word(at), MARKER, __ATOMIC_SEQ_CST);
+            /* A plain store: the madvise below orders it before the kernel
+             * may drop anything. */
+            __atomic_store_n(first_word(at), MARKER, __ATOMIC_RELAXED);
         }
     }
     if (pk_has(PK_FEATURE_MADV_FREE)) {
@@ -183,7 +188,7 @@ static int find_object(uintptr_t address, struct pk_object **object)
 {
     struct pk_entry *entry = pk_table_lookup(address);
     if (entry == NULL)
-        return pk_sys_mapped(pk_trunc(address), pk_page_size()) == 0 ? -EINVAL : -ENOMEM;
+        return pk_sys_mapped(pk_trunc(address), pk_page()) == 0 ? -EINVAL : -ENOMEM;
     *object = entry->object;
     return *object != NULL ? 0 : -EINVAL;
 }

@@ -95,7 +95,7 @@ int pk_resident_pages(uintptr_t address, size_t size, size_t *count)
     int error = pk_page_range(address, size, &start, &end);
     if (error)
         return error;
-    size_t page = pk_page_size();
+    size_t page = pk_page();
     size_t resident = 0;
     unsigned char vector[512];
     for (uintptr_t at = start; at < end; at += sizeof vector * page) {

@@ -19,6 +19,12 @@ static LIST_HEAD(, pk_object) objects = LIST_HEAD_INITIALIZER(objects);
 static unsigned long entry_count;
 static uint64_t last_allocation;
 
+/* Freed entries kept for reuse, so that splitting and merging, which every
+ * partial protect does, costs no trip through malloc. */
+#define ENTRY_CACHE_MAX 64
+static struct pk_entry *cached_entries[ENTRY_CACHE_MAX];
+static unsigned int cached_count;
+
 static pthread_mutex_t table_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
 
@@ -103,6 +109,19 @@ void pk_table_insert(struct pk_entry *entry)
         entry->object->entries++;
 }
 
+static struct pk_entry *entry_new(void)
+{
+    return cached_count > 0 ? cached_entries[--cached_count] : malloc(sizeof(struct pk_entry));
+}
+
+static void entry_free(struct pk_entry *entry)
+{
+    if (cached_count < ENTRY_CACHE_MAX)
+        cached_entries[cached_count++] = entry;
+    else
+        free(entry);
+}
+
 static void object_release(struct pk_object *object)
 {
     if (--object->entries == 0) {
@@ -119,12 +138,10 @@ void pk_table_delete(struct pk_entry *entry)
         object_release(entry->object);
     if (entry->name != NULL)
         pk_shared_name_release(entry->name);
-    free(entry);
+    entry_free(entry);
 }
 
-/* Splits entry at address, which lies strictly inside it; the upper part
- * goes into a spare. */
-static void split(struct pk_entry *entry, uintptr_t address, struct pk_spares *spares)
+struct pk_entry *pk_table_split(struct pk_entry *entry, uintptr_t address, struct pk_spares *spares)
 {
     struct pk_entry *upper = pk_spares_take(spares);
     *upper = *entry;
@@ -133,16 +150,17 @@ static void split(struct pk_entry *entry, uintptr_t address, struct pk_spares *s
     if (upper->name != NULL)
         pk_shared_name_retain(upper->name);
     pk_table_insert(upper);
+    return upper;
 }
 
 void pk_table_clip(uintptr_t start, uintptr_t end, struct pk_spares *spares)
 {
     struct pk_entry *first = pk_table_lookup(start);
     if (first != NULL && first->start < start)
-        split(first, start, spares);
+        pk_table_split(first, start, spares);
     struct pk_entry *last = end > 0 ? pk_table_lookup(end - 1) : NULL;
     if (last != NULL && last->end > end)
-        split(last, end, spares);
+        pk_table_split(last, end, spares);
 }
 
 void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spares)
@@ -170,6 +188,24 @@ static bool mergeable(const struct pk_entry *lower, const struct pk_entry *upper
            lower->protection == upper->protection && lower->max_protection == upper->max_protection &&
            lower->inheritance == upper->inheritance && lower->tag == upper->tag &&
            same_name(lower->name, upper->name);
+}
+
+struct pk_entry *pk_table_coalesce_entry(struct pk_entry *entry)
+{
+    struct pk_entry *previous = pk_table_prev(entry);
+    if (previous != NULL && mergeable(previous, entry)) {
+        uintptr_t merged_end = entry->end;
+        pk_table_delete(entry);
+        previous->end = merged_end;
+        entry = previous;
+    }
+    struct pk_entry *next = pk_table_next(entry);
+    if (next != NULL && mergeable(entry, next)) {
+        uintptr_t merged_end = next->end;
+        pk_table_delete(next);
+        entry->end = merged_end;
+    }
+    return entry;
 }
 
 void pk_table_coalesce(uintptr_t start, uintptr_t end)
@@ -204,35 +240,28 @@ unsigned long pk_table_count(void)
 
 int pk_spares_reserve(struct pk_spares *spares, int count)
 {
-    memset(spares, 0, sizeof *spares);
-    for (int i = 0; i < count; i++) {
-        spares->entry[i] = malloc(sizeof(struct pk_entry));
-        if (spares->entry[i] == NULL) {
+    for (spares->count = 0; spares->count < count; spares->count++) {
+        struct pk_entry *entry = entry_new();
+        if (entry == NULL) {
             pk_spares_release(spares);
             return -ENOMEM;
         }
+        spares->entry[spares->count] = entry;
     }
     return 0;
 }
 
 struct pk_entry *pk_spares_take(struct pk_spares *spares)
 {
-    for (size_t i = 0; i < sizeof spares->entry / sizeof spares->entry[0]; i++) {
-        struct pk_entry *entry = spares->entry[i];
-        if (entry != NULL) {
-            spares->entry[i] = NULL;
-            return entry;
-        }
-    }
-    abort(); /* an operation used more entries than it reserved: a bug */
+    if (spares->count == 0)
+        abort(); /* an operation used more entries than it reserved: a bug */
+    return spares->entry[--spares->count];
 }
 
 void pk_spares_release(struct pk_spares *spares)
 {
-    for (size_t i = 0; i < sizeof spares->entry / sizeof spares->entry[0]; i++) {
-        free(spares->entry[i]);
-        spares->entry[i] = NULL;
-    }
+    while (spares->count > 0)
+        entry_free(spares->entry[--spares->count]);
 }
 
 struct pk_shared_name *pk_shared_name_create(const char *text)

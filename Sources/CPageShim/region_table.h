@@ -48,9 +48,10 @@ struct pk_entry {
     uint8_t protection, max_protection, inheritance, tag;
 };
 
-/* Entries an operation may need, allocated before it changes anything so
+/* Entries an operation may need, taken before it changes anything so
  * that splitting can never fail half-way. */
 struct pk_spares {
+    int count;
     struct pk_entry *entry[3];
 };
 
@@ -75,13 +76,20 @@ void pk_table_delete(struct pk_entry *entry);
 void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spares);
 /* Splits entries so that none straddles start or end. */
 void pk_table_clip(uintptr_t start, uintptr_t end, struct pk_spares *spares);
+/* Splits entry at address, which lies strictly inside it; returns the upper
+ * part, made from a spare. */
+struct pk_entry *pk_table_split(struct pk_entry *entry, uintptr_t address, struct pk_spares *spares);
+/* Merges entry with equal neighbours of the same allocation; returns the
+ * entry that now covers it. */
+struct pk_entry *pk_table_coalesce_entry(struct pk_entry *entry);
 /* Merges equal neighbours of the same allocation in and around [start, end). */
 void pk_table_coalesce(uintptr_t start, uintptr_t end);
 
 uint64_t pk_table_new_allocation(void);
 unsigned long pk_table_count(void);
 
-/* Spares: 0 or -ENOMEM. pk_spares_release frees what was not used. */
+/* Spares, reserved and released with the table locked: 0 or -ENOMEM.
+ * pk_spares_release gives back what was not used. */
 int pk_spares_reserve(struct pk_spares *spares, int count);
 struct pk_entry *pk_spares_take(struct pk_spares *spares);
 void pk_spares_release(struct pk_spares *spares);

@@ -57,6 +57,10 @@ int pk_segments_collect(uintptr_t start, uintptr_t end, struct pk_segments *segm
 
     uintptr_t at = start;
     struct pk_entry *entry = pk_table_ceiling(start);
+    if (entry != NULL && entry->start <= start && entry->end >= end) {
+        segments->items[segments->count++] = (struct pk_segment){start, end, entry, entry->protection};
+        return 0;
+    }
     while (at < end) {
         uintptr_t next = end;
         if (entry != NULL && entry->start < end)

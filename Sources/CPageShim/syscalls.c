@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -23,9 +24,17 @@ struct injection {
 
 static struct injection injections[PK_SYS_COUNT];
 static _Atomic unsigned long calls[PK_SYS_COUNT];
+/* Set while a test injects or counts: the fast path is one relaxed load. */
+static _Atomic bool armed;
+
+void pk_sys_record(bool on)
+{
+    atomic_store(&armed, on);
+}
 
 void pk_sys_inject(enum pk_syscall call, int error, unsigned int skip, unsigned int count)
 {
+    atomic_store(&armed, true);
     atomic_store(&injections[call].skip, skip);
     atomic_store(&injections[call].count, count);
     atomic_store(&injections[call].error, error < 0 ? -error : error);
@@ -45,6 +54,8 @@ unsigned long pk_sys_calls(enum pk_syscall call)
 /* The forced errno for this call, or 0 to make the real call. */
 static int injected(enum pk_syscall call)
 {
+    if (!atomic_load_explicit(&armed, memory_order_relaxed))
+        return 0;
     atomic_fetch_add_explicit(&calls[call], 1, memory_order_relaxed);
     struct injection *injection = &injections[call];
     int error = atomic_load_explicit(&injection->error, memory_order_relaxed);

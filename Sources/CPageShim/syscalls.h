@@ -9,6 +9,7 @@
 #ifndef PAGEKIT_SYSCALLS_H
 #define PAGEKIT_SYSCALLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,7 +40,10 @@ int pk_sys_mapped(uintptr_t address, size_t length);
  * `count` times. error 0 clears the injection. Not exported. */
 void pk_sys_inject(enum pk_syscall call, int error, unsigned int skip, unsigned int count);
 void pk_sys_inject_clear(void);
-/* How many calls of this kind were made (for tests). */
+/* Testing: count calls (and allow injections) from now on. Injecting arms
+ * it too; production code never pays more than one relaxed load. */
+void pk_sys_record(bool on);
+/* How many calls of this kind were made while recording. */
 unsigned long pk_sys_calls(enum pk_syscall call);
 
 #endif

@@ -59,6 +59,7 @@ int main(int argc, char **argv)
     int passed = 0, failed = 0, skipped = 0;
     qsort(tests, (size_t)test_count, sizeof tests[0], by_name);
     pk_features(); /* probe before any test injects errors into the seam */
+    pk_sys_record(true);
     for (int i = 0; i < test_count; i++) {
         if (only != NULL && strstr(tests[i].name, only) == NULL)
             continue;

@@ -1,0 +1,481 @@
+/*
+ * bench.c - PageKit against the raw system calls, as ratios measured in one
+ * process.
+ *
+ * Each case runs its PageKit side (A) and its baseline (B) alternately,
+ * A B B A A B ..., for a number of rounds after a warm-up; each sample times
+ * a batch of operations, and the table reports the median time per
+ * operation of each side and their ratio. Ratios, not absolute times, are
+ * what carry over between noisy machines. Nothing here is pass/fail for CI:
+ * `make bench` reports.
+ *
+ *   build/bench            the table
+ *   build/bench --json     the same as JSON
+ *   build/bench --quick    fewer rounds (a smoke test)
+ */
+#define _GNU_SOURCE
+#include <pagekit/pagekit.h>
+
+#include <malloc.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "region_table.h"
+
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+
+static size_t page;
+static int rounds = 41;
+static const int warmup_rounds = 3;
+
+static double now_ns(void)
+{
+    struct timespec time;
+    clock_gettime(CLOCK_MONOTONIC, &time);
+    return (double)time.tv_sec * 1e9 + (double)time.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *values, int count)
+{
+    qsort(values, (size_t)count, sizeof values[0], compare_doubles);
+    return count % 2 ? values[count / 2] : (values[count / 2 - 1] + values[count / 2]) / 2;
+}
+
+static void check(int result, const char *what)
+{
+    if (result != 0) {
+        fprintf(stderr, "bench: %s failed: %s\n", what, pk_error_name(result));
+        exit(1);
+    }
+}
+
+/* One side of a case: runs `iterations` operations on `context`. */
+typedef void (*side_function)(void *context, int iterations);
+
+struct result {
+    const char *name;
+    const char *baseline;
+    double pagekit_ns, baseline_ns, ratio, target;
+};
+
+#define MAX_RESULTS 32
+static struct result results[MAX_RESULTS];
+static int result_count;
+
+/* Times A and B alternately; returns the medians per operation and the
+ * median of the per-round ratios (each round's A and B ran back to back, so
+ * drift in the machine's speed cancels out of that ratio). */
+static void measure(side_function a, void *a_context, side_function b, void *b_context, int iterations,
+                    double *a_ns, double *b_ns, double *ratio)
+{
+    double a_samples[128], b_samples[128], ratios[128];
+    int samples = 0;
+    for (int round = 0; round < warmup_rounds + rounds; round++) {
+        double a_time = 0, b_time = 0;
+        for (int half = 0; half < 2; half++) {
+            bool a_first = (round + half) % 2 == 0;
+            double start = now_ns();
+            if (a_first)
+                a(a_context, iterations);
+            else
+                b(b_context, iterations);
+            double elapsed = now_ns() - start;
+            if (a_first)
+                a_time = elapsed;
+            else
+                b_time = elapsed;
+        }
+        if (round >= warmup_rounds) {
+            a_samples[samples] = a_time / iterations;
+            b_samples[samples] = b_time / iterations;
+            ratios[samples] = a_time / b_time;
+            samples++;
+        }
+    }
+    *a_ns = median(a_samples, samples);
+    *b_ns = median(b_samples, samples);
+    *ratio = median(ratios, samples);
+}
+
+static void record(const char *name, const char *baseline, double pagekit_ns, double baseline_ns, double ratio,
+                   double target)
+{
+    results[result_count++] = (struct result){name, baseline, pagekit_ns, baseline_ns, ratio, target};
+}
+
+/* Allocate, touch the first page, deallocate. */
+
+struct lifecycle {
+    size_t size;
+};
+
+static void pagekit_lifecycle(void *context, int iterations)
+{
+    struct lifecycle *lifecycle = context;
+    for (int i = 0; i < iterations; i++) {
+        uintptr_t address = 0;
+        check(pk_allocate(&address, lifecycle->size, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
+        *(volatile char *)address = 1;
+        check(pk_deallocate(address, lifecycle->size), "pk_deallocate");
+    }
+}
+
+static void raw_lifecycle(void *context, int iterations)
+{
+    struct lifecycle *lifecycle = context;
+    for (int i = 0; i < iterations; i++) {
+        void *address = mmap(NULL, lifecycle->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (address == MAP_FAILED)
+            exit(1);
+        *(volatile char *)address = 1;
+        munmap(address, lifecycle->size);
+    }
+}
+
+/* Protect one page inside a 1 MiB region RW -> R -> RW. */
+
+struct protect_case {
+    uintptr_t region;
+};
+
+static void pagekit_protect(void *context, int iterations)
+{
+    struct protect_case *protect = context;
+    uintptr_t target = protect->region + 17 * page;
+    for (int i = 0; i < iterations; i++) {
+        check(pk_protect(target, page, false, PK_PROT_READ), "pk_protect");
+        check(pk_protect(target, page, false, PK_PROT_DEFAULT), "pk_protect");
+    }
+}
+
+static void raw_protect(void *context, int iterations)
+{
+    struct protect_case *protect = context;
+    void *target = (void *)(protect->region + 17 * page);
+    for (int i = 0; i < iterations; i++) {
+        mprotect(target, page, PROT_READ);
+        mprotect(target, page, PROT_READ | PROT_WRITE);
+    }
+}
+
+static void basic_cases(void)
+{
+    static const size_t sizes[] = {4096, 64 << 10, 1 << 20};
+    static const char *const names[] = {"allocate+touch+deallocate 1 page", "allocate+touch+deallocate 64 KiB",
+                                        "allocate+touch+deallocate 1 MiB"};
+    for (int i = 0; i < 3; i++) {
+        struct lifecycle lifecycle = {sizes[i]};
+        double a, b, r;
+        measure(pagekit_lifecycle, &lifecycle, raw_lifecycle, &lifecycle, 500, &a, &b, &r);
+        record(names[i], "mmap+touch+munmap", a, b, r, 1.05);
+    }
+    struct protect_case pagekit_region = {0}, raw_region = {0};
+    check(pk_allocate(&pagekit_region.region, 1 << 20, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
+    raw_region.region = (uintptr_t)mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    double a, b, r;
+    measure(pagekit_protect, &pagekit_region, raw_protect, &raw_region, 500, &a, &b, &r);
+    record("protect RW->R->RW, 1 page of 1 MiB", "2 x mprotect", a, b, r, 1.05);
+    check(pk_deallocate(pagekit_region.region, 1 << 20), "pk_deallocate");
+    munmap((void *)raw_region.region, 1 << 20);
+}
+
+/* Scale: the same PageKit cases with many live regions against few. */
+
+static uintptr_t *live;
+static int live_count;
+
+static void make_live_regions(int count)
+{
+    live = realloc(live, (size_t)count * sizeof live[0]);
+    for (int i = 0; i < count; i++) {
+        live[i] = 0;
+        check(pk_allocate(&live[i], page, PK_ALLOC_ANYWHERE, NULL), "pk_allocate (live)");
+        /* Alternate protections so the kernel keeps them apart, as real
+         * regions with different uses would be. */
+        if (i % 2)
+            check(pk_protect(live[i], page, false, PK_PROT_READ), "pk_protect (live)");
+    }
+    live_count = count;
+}
+
+static void drop_live_regions(void)
+{
+    for (int i = 0; i < live_count; i++)
+        check(pk_deallocate(live[i], page), "pk_deallocate (live)");
+    live_count = 0;
+}
+
+static void scale_cases(int many)
+{
+    static const size_t sizes[] = {4096, 64 << 10, 1 << 20};
+    static const char *const names[] = {
+        "allocate+touch+deallocate 1 page, %d live", "allocate+touch+deallocate 64 KiB, %d live",
+        "allocate+touch+deallocate 1 MiB, %d live", "protect RW->R->RW, %d live"};
+    double few[4][128], lots[4][128];
+    int scale_rounds = rounds / 3 + 2;
+    for (int round = 0; round < scale_rounds; round++) {
+        for (int phase = 0; phase < 2; phase++) {
+            bool crowded = (round + phase) % 2 == 1;
+            make_live_regions(crowded ? many : 10);
+            for (int c = 0; c < 4; c++) {
+                double ns;
+                if (c < 3) {
+                    struct lifecycle lifecycle = {sizes[c]};
+                    pagekit_lifecycle(&lifecycle, 200);
+                    double start = now_ns();
+                    pagekit_lifecycle(&lifecycle, 2000);
+                    ns = (now_ns() - start) / 2000;
+                } else {
+                    struct protect_case protect = {0};
+                    check(pk_allocate(&protect.region, 1 << 20, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
+                    pagekit_protect(&protect, 200);
+                    double start = now_ns();
+                    pagekit_protect(&protect, 2000);
+                    ns = (now_ns() - start) / 2000;
+                    check(pk_deallocate(protect.region, 1 << 20), "pk_deallocate");
+                }
+                (crowded ? lots : few)[c][round] = ns;
+            }
+            drop_live_regions();
+        }
+    }
+    for (int c = 0; c < 4; c++) {
+        char *name;
+        if (asprintf(&name, names[c], many) < 0)
+            exit(1);
+        double ratios[128];
+        for (int round = 0; round < scale_rounds; round++)
+            ratios[round] = lots[c][round] / few[c][round];
+        record(name, "the same, 10 live regions", median(lots[c], scale_rounds), median(few[c], scale_rounds),
+               median(ratios, scale_rounds), 1.25);
+    }
+}
+
+/* Region query against reading /proc/self/maps once. */
+
+struct query_case {
+    uintptr_t address;
+};
+
+static void pagekit_query(void *context, int iterations)
+{
+    struct query_case *query = context;
+    for (int i = 0; i < iterations; i++) {
+        uintptr_t at = query->address;
+        struct pk_region_info info;
+        check(pk_region(&at, &info), "pk_region");
+    }
+}
+
+static void parse_maps(void *context, int iterations)
+{
+    struct query_case *query = context;
+    static char buffer[1 << 22];
+    for (int i = 0; i < iterations; i++) {
+        FILE *maps = fopen("/proc/self/maps", "re");
+        size_t length = fread(buffer, 1, sizeof buffer - 1, maps);
+        fclose(maps);
+        buffer[length] = '\0';
+        for (char *line = buffer; line != NULL && *line != '\0';) {
+            unsigned long start = strtoul(line, &line, 16), end = strtoul(line + 1, NULL, 16);
+            if (start <= query->address && query->address < end)
+                break;
+            line = strchr(line, '\n');
+            line = line != NULL ? line + 1 : NULL;
+        }
+    }
+}
+
+static void query_case(void)
+{
+    make_live_regions(10000);
+    struct query_case query = {live[5000]};
+    double a, b, r;
+    measure(pagekit_query, &query, parse_maps, &query, 20, &a, &b, &r);
+    record("region query, 10000 live regions", "read+parse /proc/self/maps", a, b, r, 0.01);
+    drop_live_regions();
+}
+
+/* Purgeable cycles. */
+
+struct purge_case {
+    uintptr_t region;
+    size_t size;
+};
+
+static void pagekit_purgeable_cycle(void *context, int iterations)
+{
+    struct purge_case *purge = context;
+    for (int i = 0; i < iterations; i++) {
+        int state = PK_PURGEABLE_VOLATILE;
+        check(pk_purgeable_control(purge->region, PK_PURGEABLE_SET_STATE, &state), "volatile");
+        state = PK_PURGEABLE_NONVOLATILE;
+        check(pk_purgeable_control(purge->region, PK_PURGEABLE_SET_STATE, &state), "nonvolatile");
+        if (state != PK_PURGEABLE_VOLATILE) {
+            fprintf(stderr, "bench: the kernel reclaimed the object during the benchmark\n");
+            exit(1);
+        }
+    }
+}
+
+static void free_and_store(void *context, int iterations)
+{
+    struct purge_case *purge = context;
+    for (int i = 0; i < iterations; i++) {
+        madvise((void *)purge->region, purge->size, MADV_FREE);
+        for (uintptr_t at = purge->region; at < purge->region + purge->size; at += page)
+            *(volatile uintptr_t *)at = at;
+    }
+}
+
+static void discard_and_refault(void *context, int iterations)
+{
+    struct purge_case *purge = context;
+    for (int i = 0; i < iterations; i++) {
+        madvise((void *)purge->region, purge->size, MADV_DONTNEED);
+        for (uintptr_t at = purge->region; at < purge->region + purge->size; at += page)
+            *(volatile uintptr_t *)at = at;
+    }
+}
+
+static void purgeable_cases(void)
+{
+    struct purge_case pagekit_side = {0, 1 << 20}, raw_side = {0, 1 << 20};
+    check(pk_allocate(&pagekit_side.region, pagekit_side.size, PK_ALLOC_ANYWHERE | PK_ALLOC_PURGEABLE, NULL),
+          "pk_allocate");
+    raw_side.region = (uintptr_t)mmap(NULL, raw_side.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset((void *)pagekit_side.region, 1, pagekit_side.size);
+    memset((void *)raw_side.region, 1, raw_side.size);
+    double a, b, r;
+    measure(pagekit_purgeable_cycle, &pagekit_side, free_and_store, &raw_side, 50, &a, &b, &r);
+    record("purgeable volatile+nonvolatile, 1 MiB", "MADV_FREE + 1 store/page", a, b, r, 1.25);
+    measure(pagekit_purgeable_cycle, &pagekit_side, discard_and_refault, &raw_side, 50, &a, &b, &r);
+    record("purgeable cycle vs discard+refault, 1 MiB", "MADV_DONTNEED + touch all", a, b, r, 0.10);
+    check(pk_deallocate(pagekit_side.region, pagekit_side.size), "pk_deallocate");
+    munmap((void *)raw_side.region, raw_side.size);
+}
+
+/* Two threads allocating and deallocating one page each. */
+
+struct threads_case {
+    bool pagekit;
+    int iterations;
+};
+
+static void *thread_body(void *argument)
+{
+    struct threads_case *threads = argument;
+    struct lifecycle lifecycle = {4096};
+    (threads->pagekit ? pagekit_lifecycle : raw_lifecycle)(&lifecycle, threads->iterations);
+    return NULL;
+}
+
+static void two_threads(void *context, int iterations)
+{
+    struct threads_case threads = {*(bool *)context, iterations};
+    pthread_t first, second;
+    pthread_create(&first, NULL, thread_body, &threads);
+    pthread_create(&second, NULL, thread_body, &threads);
+    pthread_join(first, NULL);
+    pthread_join(second, NULL);
+}
+
+static void threads_case(void)
+{
+    bool pagekit = true, raw = false;
+    double a, b, r;
+    measure(two_threads, &pagekit, two_threads, &raw, 4000, &a, &b, &r);
+    record("2 threads allocate+deallocate 1 page", "the same with mmap/munmap", a, b, r, 1.10);
+}
+
+/* Memory the table spends per live region. */
+
+static double bytes_per_region(void)
+{
+    const int count = 10000;
+    struct mallinfo2 before = mallinfo2();
+    make_live_regions(count);
+    struct mallinfo2 after = mallinfo2();
+    /* The benchmark's own array of addresses is not the table's. */
+    double bytes = ((double)after.uordblks - (double)before.uordblks - (double)count * sizeof live[0]) / count;
+    drop_live_regions();
+    return bytes;
+}
+
+static void print_table(double memory)
+{
+    printf("%-48s %12s %12s %8s %8s  %s\n", "case", "PageKit ns", "baseline ns", "ratio", "target", "");
+    for (int i = 0; i < result_count; i++) {
+        struct result *r = &results[i];
+        double ratio = r->ratio;
+        printf("%-48s %12.1f %12.1f %8.3f %8.2f  %s   (baseline: %s)\n", r->name, r->pagekit_ns, r->baseline_ns,
+               ratio, r->target, ratio <= r->target ? "pass" : "MISS", r->baseline);
+    }
+    printf("%-48s %12.1f %12s %8s %8d  %s   (sizeof(struct pk_entry) = %zu)\n", "region-table memory per live region, bytes",
+           memory, "-", "-", 128, memory <= 128 ? "pass" : "MISS", sizeof(struct pk_entry));
+}
+
+static void print_json(double memory)
+{
+    printf("{\n  \"kernel\": \"");
+    FILE *release = fopen("/proc/sys/kernel/osrelease", "re");
+    int c;
+    while (release != NULL && (c = fgetc(release)) != EOF && c != '\n')
+        putchar(c);
+    if (release != NULL)
+        fclose(release);
+    printf("\",\n  \"rounds\": %d,\n  \"cases\": [\n", rounds);
+    for (int i = 0; i < result_count; i++) {
+        struct result *r = &results[i];
+        double ratio = r->ratio;
+        printf("    {\"case\": \"%s\", \"baseline\": \"%s\", \"pagekit_ns\": %.1f, \"baseline_ns\": %.1f, "
+               "\"ratio\": %.4f, \"target\": %.2f, \"pass\": %s},\n",
+               r->name, r->baseline, r->pagekit_ns, r->baseline_ns, ratio, r->target, ratio <= r->target ? "true" : "false");
+    }
+    printf("    {\"case\": \"region-table memory per live region\", \"bytes\": %.1f, \"target\": 128, \"pass\": %s}\n",
+           memory, memory <= 128 ? "true" : "false");
+    printf("  ]\n}\n");
+}
+
+int main(int argc, char **argv)
+{
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (strcmp(argv[i], "--quick") == 0)
+            rounds = 5;
+        else {
+            fprintf(stderr, "usage: %s [--json] [--quick]\n", argv[0]);
+            return 64;
+        }
+    }
+    page = pk_page_size();
+    pk_features();
+    basic_cases();
+    scale_cases(50000);
+    query_case();
+    purgeable_cases();
+    threads_case();
+    double memory = bytes_per_region();
+    if (json)
+        print_json(memory);
+    else
+        print_table(memory);
+    return 0;
+}
