@@ -33,7 +33,7 @@ SONAME   = libpagekit.so.0
 SHARED   = $(BUILD)/$(SONAME)
 PC       = $(BUILD)/pagekit.pc
 
-.PHONY: all deps demo tour bench check check-c check-bare check-headers check-exports check-seed check-install \
+.PHONY: all deps demo tour bench bench-swift check check-c check-bare check-headers check-exports check-seed check-install \
         check-swift check-tool check-downstream install clean
 
 all: $(STATIC) $(SHARED) $(PC)
@@ -70,6 +70,11 @@ $(BUILD)/bench: Benchmarks/bench.c $(STATIC)
 
 bench: $(BUILD)/bench
 	$(BUILD)/bench $(BENCH_FLAGS)
+
+# The Swift layer's benchmarks (package-benchmark, Benchmarks/Package.swift);
+# the first build takes a few minutes.
+bench-swift: | deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --format markdown
 
 install: all
 	install -d $(DESTDIR)$(INCLUDEDIR)/pagekit $(DESTDIR)$(LIBDIR)/pkgconfig

@@ -73,7 +73,7 @@ struct result {
     double pagekit_ns, baseline_ns, ratio, target;
 };
 
-#define MAX_RESULTS 32
+#define MAX_RESULTS 40
 static struct result results[MAX_RESULTS];
 static int result_count;
 
@@ -184,14 +184,15 @@ static void basic_cases(void)
         measure(pagekit_lifecycle, &lifecycle, raw_lifecycle, &lifecycle, 500, &a, &b, &r);
         record(names[i], "mmap+touch+munmap", a, b, r, 1.05);
     }
-    struct protect_case pagekit_region = {0}, raw_region = {0};
-    check(pk_allocate(&pagekit_region.region, 1 << 20, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
-    raw_region.region = (uintptr_t)mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* Both sides work on the same page of the same mapping, so the kernel's
+     * share (splitting and merging one VMA) is identical and only PageKit's
+     * own work differs; its table is back to one entry after each pair. */
+    struct protect_case region = {0};
+    check(pk_allocate(&region.region, 1 << 20, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
     double a, b, r;
-    measure(pagekit_protect, &pagekit_region, raw_protect, &raw_region, 500, &a, &b, &r);
-    record("protect RW->R->RW, 1 page of 1 MiB", "2 x mprotect", a, b, r, 1.05);
-    check(pk_deallocate(pagekit_region.region, 1 << 20), "pk_deallocate");
-    munmap((void *)raw_region.region, 1 << 20);
+    measure(pagekit_protect, &region, raw_protect, &region, 500, &a, &b, &r);
+    record("protect RW->R->RW, 1 page of 1 MiB", "2 x mprotect, same page", a, b, r, 1.05);
+    check(pk_deallocate(region.region, 1 << 20), "pk_deallocate");
 }
 
 /* Scale: the same PageKit cases with many live regions against few. */
@@ -220,49 +221,69 @@ static void drop_live_regions(void)
     live_count = 0;
 }
 
-static void scale_cases(int many)
+/* Times one side of a scale case: a short warm-up, then 2000 operations. */
+static double time_scale_case(int c, bool pagekit)
 {
     static const size_t sizes[] = {4096, 64 << 10, 1 << 20};
+    if (c < 3) {
+        struct lifecycle lifecycle = {sizes[c]};
+        side_function side = pagekit ? pagekit_lifecycle : raw_lifecycle;
+        side(&lifecycle, 200);
+        double start = now_ns();
+        side(&lifecycle, 2000);
+        return (now_ns() - start) / 2000;
+    }
+    struct protect_case protect = {0};
+    check(pk_allocate(&protect.region, 1 << 20, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
+    side_function side = pagekit ? pagekit_protect : raw_protect;
+    side(&protect, 200);
+    double start = now_ns();
+    side(&protect, 2000);
+    double ns = (now_ns() - start) / 2000;
+    check(pk_deallocate(protect.region, 1 << 20), "pk_deallocate");
+    return ns;
+}
+
+/* The PageKit cases with `many` live regions against the same with 10. The
+ * kernel slows down too with that many mappings, so the raw system calls are
+ * timed in the same two states and reported beside: PageKit's own growth is
+ * the difference between the two ratios. */
+static void scale_cases(int many)
+{
     static const char *const names[] = {
         "allocate+touch+deallocate 1 page, %d live", "allocate+touch+deallocate 64 KiB, %d live",
         "allocate+touch+deallocate 1 MiB, %d live", "protect RW->R->RW, %d live"};
-    double few[4][128], lots[4][128];
+    double few[2][4][128], lots[2][4][128];
     int scale_rounds = rounds / 3 + 2;
     for (int round = 0; round < scale_rounds; round++) {
         for (int phase = 0; phase < 2; phase++) {
             bool crowded = (round + phase) % 2 == 1;
             make_live_regions(crowded ? many : 10);
-            for (int c = 0; c < 4; c++) {
-                double ns;
-                if (c < 3) {
-                    struct lifecycle lifecycle = {sizes[c]};
-                    pagekit_lifecycle(&lifecycle, 200);
-                    double start = now_ns();
-                    pagekit_lifecycle(&lifecycle, 2000);
-                    ns = (now_ns() - start) / 2000;
-                } else {
-                    struct protect_case protect = {0};
-                    check(pk_allocate(&protect.region, 1 << 20, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
-                    pagekit_protect(&protect, 200);
-                    double start = now_ns();
-                    pagekit_protect(&protect, 2000);
-                    ns = (now_ns() - start) / 2000;
-                    check(pk_deallocate(protect.region, 1 << 20), "pk_deallocate");
-                }
-                (crowded ? lots : few)[c][round] = ns;
-            }
+            for (int c = 0; c < 4; c++)
+                for (int side = 0; side < 2; side++)
+                    (crowded ? lots : few)[side][c][round] = time_scale_case(c, side == 0);
             drop_live_regions();
         }
     }
     for (int c = 0; c < 4; c++) {
-        char *name;
-        if (asprintf(&name, names[c], many) < 0)
-            exit(1);
-        double ratios[128];
-        for (int round = 0; round < scale_rounds; round++)
-            ratios[round] = lots[c][round] / few[c][round];
-        record(name, "the same, 10 live regions", median(lots[c], scale_rounds), median(few[c], scale_rounds),
-               median(ratios, scale_rounds), 1.25);
+        for (int side = 0; side < 2; side++) {
+            double ratios[128];
+            for (int round = 0; round < scale_rounds; round++)
+                ratios[round] = lots[side][c][round] / few[side][c][round];
+            char *name;
+            if (asprintf(&name, names[c], many) < 0)
+                exit(1);
+            if (side == 1) {
+                char *raw_name;
+                if (asprintf(&raw_name, "  kernel alone: %s", name) < 0)
+                    exit(1);
+                free(name);
+                name = raw_name;
+            }
+            record(name, side == 0 ? "PageKit, 10 live regions" : "raw calls, 10 live regions",
+                   median(lots[side][c], scale_rounds), median(few[side][c], scale_rounds),
+                   median(ratios, scale_rounds), side == 0 ? 1.25 : 0);
+        }
     }
 }
 
@@ -419,14 +440,19 @@ static double bytes_per_region(void)
 
 static void print_table(double memory)
 {
-    printf("%-48s %12s %12s %8s %8s  %s\n", "case", "PageKit ns", "baseline ns", "ratio", "target", "");
+    printf("%-62s %12s %12s %8s %8s  %s\n", "case", "PageKit ns", "baseline ns", "ratio", "target", "");
     for (int i = 0; i < result_count; i++) {
         struct result *r = &results[i];
         double ratio = r->ratio;
-        printf("%-48s %12.1f %12.1f %8.3f %8.2f  %s   (baseline: %s)\n", r->name, r->pagekit_ns, r->baseline_ns,
+        if (r->target == 0) {
+            printf("%-62s %12.1f %12.1f %8.3f %8s  %s   (baseline: %s)\n", r->name, r->pagekit_ns, r->baseline_ns,
+                   ratio, "-", "    ", r->baseline);
+            continue;
+        }
+        printf("%-62s %12.1f %12.1f %8.3f %8.2f  %s   (baseline: %s)\n", r->name, r->pagekit_ns, r->baseline_ns,
                ratio, r->target, ratio <= r->target ? "pass" : "MISS", r->baseline);
     }
-    printf("%-48s %12.1f %12s %8s %8d  %s   (sizeof(struct pk_entry) = %zu)\n", "region-table memory per live region, bytes",
+    printf("%-62s %12.1f %12s %8s %8d  %s   (sizeof(struct pk_entry) = %zu)\n", "region-table memory per live region, bytes",
            memory, "-", "-", 128, memory <= 128 ? "pass" : "MISS", sizeof(struct pk_entry));
 }
 
@@ -445,7 +471,8 @@ static void print_json(double memory)
         double ratio = r->ratio;
         printf("    {\"case\": \"%s\", \"baseline\": \"%s\", \"pagekit_ns\": %.1f, \"baseline_ns\": %.1f, "
                "\"ratio\": %.4f, \"target\": %.2f, \"pass\": %s},\n",
-               r->name, r->baseline, r->pagekit_ns, r->baseline_ns, ratio, r->target, ratio <= r->target ? "true" : "false");
+               r->name, r->baseline, r->pagekit_ns, r->baseline_ns, ratio, r->target,
+               r->target == 0 ? "null" : ratio <= r->target ? "true" : "false");
     }
     printf("    {\"case\": \"region-table memory per live region\", \"bytes\": %.1f, \"target\": 128, \"pass\": %s}\n",
            memory, memory <= 128 ? "true" : "false");

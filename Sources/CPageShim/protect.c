@@ -108,15 +108,23 @@ static void update(struct pk_entry *entry, const struct change *change)
 static void record(uintptr_t start, uintptr_t end, const struct pk_segments *segments, const struct change *change,
                    struct pk_spares *spares)
 {
-    /* The common case, part of one entry: no second lookup. */
+    /* The common case, part of one entry: no second lookup, no split when
+     * nothing changes, and no merge attempt when both neighbours were just
+     * split off with the old attributes. */
     if (segments->count == 1 && segments->items[0].entry != NULL) {
-        struct pk_entry *entry = segments->items[0].entry;
-        if (entry->start < start)
+        struct pk_entry *entry = segments->items[0].entry, changed = *entry;
+        update(&changed, change);
+        if (changed.protection == entry->protection && changed.max_protection == entry->max_protection &&
+            changed.flags == entry->flags)
+            return;
+        bool below = entry->start < start, above = entry->end > end;
+        if (below)
             entry = pk_table_split(entry, start, spares);
-        if (entry->end > end)
+        if (above)
             pk_table_split(entry, end, spares);
         update(entry, change);
-        pk_table_coalesce_entry(entry);
+        if (!(below && above))
+            pk_table_coalesce_entry(entry);
         return;
     }
     pk_table_clip(start, end, spares);
