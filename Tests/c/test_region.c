@@ -226,7 +226,9 @@ TEST(region_native_bad_arguments)
 
 TEST(protection_query_intersects_entries)
 {
-    uintptr_t region = allocate_or_die(4 * PAGE, 0);
+    uintptr_t region = free_range(5 * PAGE); /* the fifth page stays a hole */
+    vm_address_t fixed = region;
+    CHECK_KR(vm_allocate(mach_task_self(), &fixed, 4 * PAGE, VM_FLAGS_FIXED), KERN_SUCCESS, 0);
     unsigned int current = 99, maximum = 99;
     CHECK_ERRNO(pk_protection(region, 4 * PAGE, &current, &maximum), 0);
     CHECK_INT(current, PK_PROT_DEFAULT);
