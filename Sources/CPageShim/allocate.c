@@ -9,10 +9,6 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
-
 #define SUPERPAGE_2MB_SIZE ((uintptr_t)2 << 20)
 #define RANDOM_ADDRESS_TRIES 8
 

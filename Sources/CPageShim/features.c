@@ -7,22 +7,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef MADV_FREE
-#define MADV_FREE 8
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-#ifndef MADV_GUARD_INSTALL
-#define MADV_GUARD_INSTALL 102
-#endif
-#ifndef SYS_memfd_secret
-#define SYS_memfd_secret 447
-#endif
-
 static const char *const names[PK_FEATURE_COUNT] = {
     "anon_vma_name", "madv_free", "madv_pageout", "madv_populate",
     "mseal", "guard_regions", "memfd_secret", "procmap_query",

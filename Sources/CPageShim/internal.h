@@ -16,8 +16,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
 #include "region_table.h"
 #include "syscalls.h"
+
+/* What newer kernels have and older C libraries' headers may not name. */
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447
+#endif
+#ifndef SYS_mseal
+#define SYS_mseal 462
+#endif
 
 _Static_assert(sizeof(uintptr_t) == 8, "PageKit needs a 64-bit address space");
 

@@ -6,10 +6,6 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
 /* Kernels before 5.14: an atomic add of 0 to each page faults it in
  * writable without changing it. */
 static void touch_pages(uintptr_t start, uintptr_t end)

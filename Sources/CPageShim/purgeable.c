@@ -16,13 +16,6 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#ifndef MADV_FREE
-#define MADV_FREE 8
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-
 /* "PKVOLATL": what the first word of every page of a volatile object holds
  * until the kernel drops the page. */
 #define MARKER ((uintptr_t)0x4C5441544C4F564BULL)

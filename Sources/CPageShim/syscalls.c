@@ -8,14 +8,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef PR_SET_VMA
-#define PR_SET_VMA 0x53564d41
-#define PR_SET_VMA_ANON_NAME 0
-#endif
-#ifndef SYS_mseal
-#define SYS_mseal 462
-#endif
-
 struct injection {
     _Atomic int error;
     _Atomic unsigned int skip;

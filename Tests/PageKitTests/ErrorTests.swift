@@ -22,20 +22,6 @@ import Testing
             let error = PageError(operation, errno: errno)
             #expect(error.code == code, "\(operation) \(errno)")
             #expect(error.errno == errno)
-            #expect(error.code.rawValue == pk_kern_return(operation == .allocate ? PK_OP_ALLOCATE : pkOperation(operation), errno.rawValue))
-        }
-    }
-
-    private func pkOperation(_ operation: PageError.Operation) -> pk_operation {
-        switch operation {
-        case .allocate: PK_OP_ALLOCATE
-        case .allocateFixed: PK_OP_ALLOCATE_FIXED
-        case .deallocate: PK_OP_DEALLOCATE
-        case .protect: PK_OP_PROTECT
-        case .purgeableControl: PK_OP_PURGEABLE_CONTROL
-        case .region: PK_OP_REGION
-        case .name: PK_OP_NAME
-        case .freeze: PK_OP_FREEZE
         }
     }
 
