@@ -97,10 +97,10 @@ int pk_name(uintptr_t address, size_t size, const char *name)
         pk_table_coalesce(start, end);
         pk_spares_release(&spares);
     }
-    pk_table_unlock();
-
+    /* Entries share the name now: its count changes only under the lock. */
     if (shared != NULL)
         pk_shared_name_release(shared);
+    pk_table_unlock();
     return error;
 }
 

@@ -298,8 +298,9 @@ uintptr_t free_range(size_t size)
 
 uintptr_t remote_reservation(size_t size)
 {
-    /* 32 TiB and up: above AddressSanitizer's shadow, far below mmap_base. */
-    for (uintptr_t address = (uintptr_t)32 << 40; address < (uintptr_t)64 << 40; address += (uintptr_t)1 << 32) {
+    /* 0x7e90_0000_0000 and up: application memory for AddressSanitizer and
+     * ThreadSanitizer alike, and terabytes below where mmap places things. */
+    for (uintptr_t address = 0x7e9000000000; address < 0x7f0000000000; address += (uintptr_t)1 << 32) {
         void *mapped = mmap((void *)address, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
         if (mapped == (void *)address)
             return address;

@@ -309,6 +309,9 @@ TEST(allocate_recorded_flags)
 
 TEST(allocate_random_address)
 {
+#if defined(__SANITIZE_THREAD__)
+    SKIP("ThreadSanitizer refuses mappings outside its application ranges, where random addresses land");
+#endif
     vm_address_t first = 0, second = 0;
     CHECK_KR(vm_allocate(SELF, &first, PAGE, VM_FLAGS_ANYWHERE | VM_FLAGS_RANDOM_ADDR), KERN_SUCCESS, 0);
     CHECK_KR(vm_allocate(SELF, &second, PAGE, VM_FLAGS_ANYWHERE | VM_FLAGS_RANDOM_ADDR), KERN_SUCCESS, 0);
