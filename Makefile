@@ -34,7 +34,7 @@ SHARED   = $(BUILD)/$(SONAME)
 PC       = $(BUILD)/pagekit.pc
 
 .PHONY: all deps demo tour bench bench-swift check check-c check-bare check-headers check-exports check-seed check-install \
-        check-swift check-tool check-downstream install clean
+        check-swift check-sanitizers check-tool check-downstream install clean
 
 all: $(STATIC) $(SHARED) $(PC)
 
@@ -103,6 +103,20 @@ $(BUILD)/c-tests: $(TESTS) $(wildcard Tests/c/*.h) $(SOURCES) $(HEADERS) | deps
 
 check-c: $(BUILD)/c-tests
 	$(BUILD)/c-tests
+
+# The C suite under AddressSanitizer + UndefinedBehaviorSanitizer and under
+# ThreadSanitizer (gcc's: the Swift toolchain's clang has no TSan runtime for
+# plain C), and the Swift suite under ThreadSanitizer.
+SANITIZER_CC ?= gcc
+check-sanitizers: | deps
+	@mkdir -p $(BUILD)
+	$(SANITIZER_CC) -std=c11 $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	    -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $(BUILD)/c-tests-asan
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/c-tests-asan
+	$(SANITIZER_CC) -std=c11 $(WARN) -O1 -g -fsanitize=thread \
+	    -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $(BUILD)/c-tests-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/c-tests-tsan
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 # Public headers: plain C11 and C++17, each alone, with every warning.
 check-headers:
@@ -182,7 +196,7 @@ check-downstream: | deps
 	@echo "a package outside the tree builds against PageKit by path and runs"
 
 check: check-headers check-exports check-bare check-c check-seed check-install check-tool check-downstream \
-       check-swift
+       check-sanitizers check-swift
 
 clean:
 	rm -rf $(BUILD)

@@ -79,3 +79,7 @@ final class Handover<T: ~Copyable & Sendable>: Sendable {
         }
     }
 }
+
+/// True when this process runs under ThreadSanitizer, which refuses mappings
+/// outside its application ranges (random addresses land there).
+let runningUnderThreadSanitizer: Bool = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil

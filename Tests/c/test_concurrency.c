@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "syscalls.h"
@@ -87,12 +89,21 @@ struct mixer {
     pthread_barrier_t start;
 };
 
+static double seconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* Each thread runs until 3000 operations or 1.5 s, whichever comes first. */
 static void *mix_operations(void *argument)
 {
     struct mixer *mixer = argument;
     unsigned int seed = __atomic_add_fetch(&mixer->seed, 7919, __ATOMIC_RELAXED);
     pthread_barrier_wait(&mixer->start);
-    for (int round = 0; round < 2000; round++) {
+    double deadline = seconds() + 1.5;
+    for (int round = 0; round < 3000 && seconds() < deadline; round++) {
         size_t first = (size_t)rand_r(&seed) % mixer->pages;
         size_t count = 1 + (size_t)rand_r(&seed) % (mixer->pages - first);
         uintptr_t address = mixer->area + first * PAGE;
@@ -139,6 +150,8 @@ static void *mix_operations(void *argument)
     return NULL;
 }
 
+#define MIXING_THREADS 8
+
 TEST(concurrency_threads_mixing_operations_keep_the_table_consistent)
 {
     struct mixer mixer = {.pages = 64, .seed = 1};
@@ -146,11 +159,11 @@ TEST(concurrency_threads_mixing_operations_keep_the_table_consistent)
      * so no other mapping lands in the holes the threads make. */
     uintptr_t guarded = remote_reservation((mixer.pages + 2) * PAGE);
     mixer.area = guarded + PAGE;
-    pthread_barrier_init(&mixer.start, NULL, 4);
-    pthread_t threads[4];
-    for (int i = 0; i < 4; i++)
+    pthread_barrier_init(&mixer.start, NULL, MIXING_THREADS);
+    pthread_t threads[MIXING_THREADS];
+    for (int i = 0; i < MIXING_THREADS; i++)
         pthread_create(&threads[i], NULL, mix_operations, &mixer);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < MIXING_THREADS; i++)
         pthread_join(threads[i], NULL);
     pthread_barrier_destroy(&mixer.start);
     CHECK_INT(atomic_load(&mixer.unexpected), 0);
@@ -234,4 +247,43 @@ TEST(concurrency_child_sees_its_own_mappings)
     }
     int status = 0;
     CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* A child killed in the middle of PageKit calls (its table lock possibly
+ * held) leaves the parent's memory and table as they were. */
+TEST(concurrency_child_killed_mid_operation_leaves_parent_alone)
+{
+    uintptr_t region = allocate_or_die(4 * PAGE, PK_ALLOC_PURGEABLE | PK_ALLOC_TAG(249));
+    fill_pattern(region, 4 * PAGE, 77);
+    CHECK_ERRNO(pk_protect(region + PAGE, PAGE, false, PK_PROT_READ), 0);
+    struct snapshot before, after;
+    snapshot_take(region, region + 4 * PAGE, &before);
+    for (int round = 0; round < 5; round++) {
+        pid_t child = fork();
+        if (child == 0) {
+            for (;;) {
+                uintptr_t address = 0;
+                int state = PK_PURGEABLE_VOLATILE;
+                if (pk_allocate(&address, 8 * PAGE, PK_ALLOC_ANYWHERE | PK_ALLOC_PURGEABLE, NULL) == 0) {
+                    (void)!pk_protect(address + PAGE, 2 * PAGE, true, PK_PROT_READ);
+                    (void)!pk_purgeable_control(address, PK_PURGEABLE_SET_STATE, &state);
+                    (void)!pk_protect(region, PAGE, false, PK_PROT_NONE); /* the child's copy only */
+                    (void)!pk_deallocate(address, 8 * PAGE);
+                }
+            }
+        }
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        kill(child, SIGKILL);
+        int status = 0;
+        CHECK(waitpid(child, &status, 0) == child && WIFSIGNALED(status));
+    }
+    snapshot_take(region, region + 4 * PAGE, &after);
+    CHECK(snapshot_equal(&before, &after));
+    CHECK(has_pattern(region, PAGE, 77));
+    uintptr_t address = 0;
+    CHECK_ERRNO(pk_allocate(&address, PAGE, PK_ALLOC_ANYWHERE, NULL), 0); /* the lock is free */
+    CHECK_ERRNO(pk_deallocate(address, PAGE), 0);
+    CHECK_INT(table_mismatches(), 0);
+    CHECK_ERRNO(pk_deallocate(region, 4 * PAGE), 0);
 }
