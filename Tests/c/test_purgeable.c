@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -284,6 +285,7 @@ struct stress {
     atomic_int mixed;
     atomic_int empties;
     atomic_int intact;
+    atomic_long purges;
 };
 
 static void *purger(void *argument)
@@ -293,8 +295,19 @@ static void *purger(void *argument)
     while (!atomic_load(&stress->stop)) {
         if (pk_purge_now(stress->object + (page++ % (stress->size / PAGE)) * PAGE, PAGE) != 0)
             break;
+        atomic_fetch_add(&stress->purges, 1);
     }
     return NULL;
+}
+
+/* Every third round waits until the purger has run while the object was
+ * volatile, so that some rounds surely lose their contents; the others race
+ * freely with it. */
+static void wait_for_purges(struct stress *stress)
+{
+    long seen = atomic_load(&stress->purges);
+    for (int spins = 0; atomic_load(&stress->purges) < seen + 2 && spins < 1000000; spins++)
+        sched_yield();
 }
 
 static void *locker(void *argument)
@@ -303,6 +316,8 @@ static void *locker(void *argument)
     for (int round = 0; round < 300; round++) {
         if (set_state(stress->object, VM_PURGABLE_VOLATILE) < 0)
             break;
+        if (round % 3 == 0)
+            wait_for_purges(stress);
         int old = set_state(stress->object, VM_PURGABLE_NONVOLATILE);
         if (old == VM_PURGABLE_EMPTY) {
             atomic_fetch_add(&stress->empties, 1);
