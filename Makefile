@@ -34,7 +34,7 @@ SHARED   = $(BUILD)/$(SONAME)
 PC       = $(BUILD)/pagekit.pc
 
 .PHONY: all deps demo tour bench bench-swift check check-c check-bare check-headers check-exports check-seed check-install \
-        check-swift check-sanitizers check-tool check-downstream install clean
+        check-swift check-sanitizers check-kernels check-tool check-downstream install clean
 
 all: $(STATIC) $(SHARED) $(PC)
 
@@ -167,6 +167,25 @@ check-install:
 	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_static.out; \
 	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_shared.out
 	@echo "installed copy: static and shared builds through pkg-config run the walkthrough"
+
+# The static C suite as /init of a tiny initramfs under qemu (TCG), on
+# Debian's stock Linux 6.1 (no mseal, no guard regions, no anonymous VMA
+# names: the fallbacks) and on a tiny 6.1 built with CONFIG_ANON_VMA_NAME
+# (the naming path). Kernels are kept in build/kernels between runs.
+KERNELS = $(BUILD)/kernels
+$(BUILD)/c-tests-static: $(TESTS) $(wildcard Tests/c/*.h) $(SOURCES) $(HEADERS) | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARN) -O1 -g -static -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $@
+
+check-kernels: $(BUILD)/c-tests-static | deps
+	@mkdir -p $(KERNELS)
+	@command -v qemu-system-x86_64 >/dev/null || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 >/dev/null; }
+	Tests/kernels/debian-kernel.sh $(KERNELS)/debian-6.1.vmlinuz
+	Tests/kernels/tiny-kernel.sh $(KERNELS)/tiny-6.1.bzImage
+	Tests/kernels/run-kernel.sh $(KERNELS)/debian-6.1.vmlinuz $(BUILD)/c-tests-static "Debian 6.1" $(KERNELS)/debian-6.1.log
+	Tests/kernels/run-kernel.sh $(KERNELS)/tiny-6.1.bzImage $(BUILD)/c-tests-static "tiny 6.1 with ANON_VMA_NAME" \
+	    $(KERNELS)/tiny-6.1.log
 
 check-swift: | deps
 	$(SWIFT) test

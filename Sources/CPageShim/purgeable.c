@@ -54,10 +54,11 @@ void pk_object_empty(struct pk_object *object)
     object->state = PK_PURGEABLE_EMPTY;
 }
 
-/* Write-only memory is readable on Linux; only PROT_NONE is not. */
+/* Write-only memory is readable on Linux; execute-only memory is not where
+ * the CPU has protection keys, so it counts as unreadable. */
 static bool readable(const struct pk_entry *entry)
 {
-    return entry->protection != PK_PROT_NONE;
+    return (entry->protection & (PK_PROT_READ | PK_PROT_WRITE)) != 0;
 }
 
 /* Without read access the marker cannot be checked, but a dropped page is

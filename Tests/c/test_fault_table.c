@@ -166,12 +166,14 @@ static struct snapshot before;
 
 TEST(fault_table_every_errno_of_every_call)
 {
-    int failures = 0, run_rows = 0;
+    int failures = 0, run_rows = 0, skipped_rows = 0;
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const struct row *row = &rows[i];
         /* Without mseal, sealing fails before any call (freeze_sealed_without_mseal). */
-        if (row->operation == FREEZE_SEALED && !(pk_features() & PK_FEATURE_MSEAL))
+        if (row->operation == FREEZE_SEALED && !(pk_features() & PK_FEATURE_MSEAL)) {
+            skipped_rows++;
             continue;
+        }
         /* Three pages of one purgeable region, and a free page after them. */
         uintptr_t area = free_range(4 * PAGE);
         vm_address_t address = area;
@@ -209,6 +211,7 @@ TEST(fault_table_every_errno_of_every_call)
         }
         CHECK_ERRNO(pk_deallocate(area, 3 * PAGE), 0);
     }
-    CHECK(run_rows >= 55);
+    CHECK_INT(run_rows + skipped_rows, (int)(sizeof rows / sizeof rows[0]));
+    CHECK(run_rows >= 54);
     CHECK_INT(failures, 0);
 }

@@ -350,3 +350,19 @@ TEST(purgeable_stress_purges_against_lock_and_unlock)
     CHECK(atomic_load(&stress.empties) > 0);
     CHECK_ERRNO(pk_deallocate(stress.object, stress.size), 0);
 }
+
+/* Execute-only memory cannot be read where the CPU has protection keys:
+ * purge detection must not read it (it asks mincore instead). */
+TEST(purgeable_state_of_execute_only_memory)
+{
+    uintptr_t object = purgeable(4 * PAGE);
+    fill_pattern(object, 4 * PAGE, 14);
+    CHECK_INT(set_state(object, VM_PURGABLE_VOLATILE), VM_PURGABLE_NONVOLATILE);
+    CHECK_ERRNO(pk_protect(object, 4 * PAGE, false, PK_PROT_EXECUTE), 0);
+    CHECK_INT(get_state(object), VM_PURGABLE_VOLATILE);
+    if (pk_features() & PK_FEATURE_MADV_PAGEOUT) {
+        CHECK_ERRNO(pk_purge_now(object + 2 * PAGE, PAGE), 0);
+        CHECK_INT(get_state(object), VM_PURGABLE_EMPTY);
+    }
+    CHECK_ERRNO(pk_deallocate(object, 4 * PAGE), 0);
+}

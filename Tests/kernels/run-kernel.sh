@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Boots KERNEL under qemu (TCG) with the static C suite as /init, and passes
+# when the suite reports no failure; the console is kept in LOG.
+# usage: run-kernel.sh KERNEL SUITE NAME LOG
+set -euo pipefail
+kernel=$1 suite=$2 name=$3 log=$4
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 "$(dirname "$0")/make_initramfs.py" "$suite" "$work/initramfs.cpio.gz"
+timeout 900 qemu-system-x86_64 -machine q35 -cpu max -m 1024 -smp 2 -nographic -no-reboot \
+    -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+    -append "console=ttyS0 panic=-1 oops=panic loglevel=3" 2>&1 | tr -d '\r' > "$log" || true
+grep -E '(pagekit c-suite as|^c-suite:|^FAIL|^skip|^    )' "$log" | sed 's/^.*pagekit c-suite as/pagekit c-suite as/' || true
+if grep -q '^c-suite: [0-9]* passed, 0 failed' "$log"; then
+    echo "$name: the C suite passed"
+else
+    echo "$name: the C suite did not pass; the console is in $log:" >&2
+    tail -40 "$log" >&2
+    exit 1
+fi
