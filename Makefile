@@ -33,7 +33,7 @@ SONAME   = libpagekit.so.0
 SHARED   = $(BUILD)/$(SONAME)
 PC       = $(BUILD)/pagekit.pc
 
-.PHONY: all deps demo tour bench bench-swift check check-c check-bare check-headers check-exports check-seed check-install \
+.PHONY: all deps demo tour bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
         check-swift check-sanitizers check-kernels check-tool check-downstream install clean
 
 all: $(STATIC) $(SHARED) $(PC)
@@ -187,6 +187,25 @@ check-kernels: $(BUILD)/c-tests-static | deps
 	Tests/kernels/run-kernel.sh $(KERNELS)/tiny-6.1.bzImage $(BUILD)/c-tests-static "tiny 6.1 with ANON_VMA_NAME" \
 	    $(KERNELS)/tiny-6.1.log
 
+# The model-based fuzzer (clang's libFuzzer with ASan and UBSan; the Swift
+# toolchain's clang has them). make fuzz explores for FUZZ_SECONDS and adds
+# what it finds to a scratch corpus; make check replays Tests/fuzz/corpus.
+FUZZ_CC ?= $(shell command -v clang 2>/dev/null || echo /opt/swift/usr/bin/clang)
+FUZZ_SECONDS ?= 60
+$(BUILD)/fuzz_mach: Tests/fuzz/fuzz_mach.c $(SOURCES) $(HEADERS) | deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -Iinclude $< $(SOURCES) -lpthread -o $@
+
+fuzz: $(BUILD)/fuzz_mach
+	@mkdir -p $(BUILD)/fuzz-corpus
+	$(BUILD)/fuzz_mach -max_total_time=$(FUZZ_SECONDS) -max_len=256 -len_control=10 \
+	    $(BUILD)/fuzz-corpus Tests/fuzz/corpus
+
+check-fuzz-corpus: $(BUILD)/fuzz_mach
+	$(BUILD)/fuzz_mach -runs=0 Tests/fuzz/corpus
+	@echo "fuzz corpus: $$(ls Tests/fuzz/corpus | wc -l) inputs replayed against the model"
+
 check-swift: | deps
 	$(SWIFT) test
 
@@ -215,7 +234,7 @@ check-downstream: | deps
 	@echo "a package outside the tree builds against PageKit by path and runs"
 
 check: check-headers check-exports check-bare check-c check-seed check-install check-tool check-downstream \
-       check-sanitizers check-swift
+       check-sanitizers check-fuzz-corpus check-kernels check-swift
 
 clean:
 	rm -rf $(BUILD)

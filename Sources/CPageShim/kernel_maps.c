@@ -127,7 +127,10 @@ static int scan(uintptr_t address, struct pk_kernel_mapping *mapping)
     while (fgets(line, sizeof line, file) != NULL) {
         size_t length = strlen(line);
         bool whole = length > 0 && line[length - 1] == '\n';
-        if (parse_line(line, mapping) && mapping->end > address) {
+        /* The vsyscall page lies above the user address space, and so
+         * outside the task's map as Mach sees it; PROCMAP_QUERY skips it
+         * too. */
+        if (parse_line(line, mapping) && mapping->end > address && mapping->start < pk_max_address()) {
             error = 0;
             break;
         }
