@@ -217,6 +217,12 @@ check-tool: | deps
 	grep -q '^All [0-9]* checks passed.$$' $(BUILD)/tour.out; \
 	$$bin/pagekit features | grep -q '^  madv_free '; \
 	status=0; $$bin/pagekit no-such-command 2>/dev/null || status=$$?; test $$status -eq 64; \
+	status=0; $$bin/pagekit regions --pid abc 2>/dev/null || status=$$?; test $$status -eq 64; \
+	status=0; $$bin/pagekit regions --pid -5 2>/dev/null || status=$$?; test $$status -eq 64; \
+	status=0; $$bin/pagekit regions --pid 2147483647 2>$(BUILD)/missing-pid.err || status=$$?; test $$status -eq 1; \
+	grep -q 'no process 2147483647' $(BUILD)/missing-pid.err; \
+	$$bin/pagekit regions | grep -q '"pagekit-regions"'; \
+	$$bin/pagekit regions --pid $$$$ | grep -q '\[stack\]'; \
 	$$bin/seed-walkthrough | grep -q 'refused, as on Mach'; \
 	$$bin/purgeable-cache | grep -q 'same bytes'
 	@echo "pagekit tour, pagekit features and the Swift examples behave"

@@ -7,10 +7,10 @@ struct PageKitCommand: ParsableCommand {
         commandName: "pagekit",
         abstract: "Mach-style page-level memory control on Linux: see what PageKit does on this kernel.",
         discussion: """
-            Exit status: 0 when every step behaved as documented, 1 when a step did not, \
-            64 for bad arguments.
+            Exit status: 0 when every step behaved as documented, 1 when a step did not or a \
+            process is missing, 64 for bad arguments.
             """,
-        subcommands: [Tour.self, Features.self, FaultProbe.self],
+        subcommands: [Tour.self, Features.self, Regions.self, FaultProbe.self],
         defaultSubcommand: Tour.self
     )
 }

@@ -277,3 +277,46 @@ private let page = PageRegion.pageSize
         #expect(span.byteCount == page)
     }
 }
+
+/// Bad input through the Swift doors: a clear typed error each time, no
+/// trap, and no region.
+@Suite struct BadInput {
+    private func code(_ body: () throws(PageError) -> Void) -> KernReturn? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error.code
+        }
+    }
+
+    @Test func sizes() {
+        #expect(code { () throws(PageError) in _ = try PageRegion(byteCount: -1) } == .invalidArgument)
+        #expect(code { () throws(PageError) in _ = try PageRegion(byteCount: 0) } == .invalidArgument)
+        #expect(code { () throws(PageError) in _ = try PageRegion(byteCount: Int.max) } == .noSpace)
+        #expect(code { () throws(PageError) in _ = try PurgeableRegion(byteCount: 0) } == .invalidArgument)
+        #expect(code { () throws(PageError) in _ = try PurgeableRegion(byteCount: Int.max) } == .noSpace)
+    }
+
+    @Test func addresses() {
+        let nearTop = UnsafeMutableRawPointer(bitPattern: UInt.max - UInt(page) + 1)!
+        #expect(code { () throws(PageError) in _ = try PageRegion(at: nearTop, byteCount: 2 * page) } == .invalidAddress)
+        #expect(code { () throws(PageError) in _ = try PageRegion(overwritingAt: nearTop, byteCount: page) } == .invalidAddress)
+        let aboveUserSpace = UnsafeMutableRawPointer(bitPattern: UInt(1) << 47)!
+        #expect(code { () throws(PageError) in _ = try PageRegion(at: aboveUserSpace, byteCount: page) } == .invalidAddress)
+    }
+
+    @Test func names() {
+        #expect(code { () throws(PageError) in _ = try PageRegion(byteCount: page, name: "") } == .invalidArgument)
+        #expect(code { () throws(PageError) in _ = try PageRegion(byteCount: page, name: "a]b") } == .invalidArgument)
+        #expect(code { () throws(PageError) in _ = try PageRegion(byteCount: page, name: "caf\u{e9}") } == .invalidArgument)
+        #expect(code { () throws(PageError) in _ = try PurgeableRegion(byteCount: page, name: String(repeating: "n", count: 200)) }
+            == .invalidArgument)
+        #expect(code { () throws(PageError) in try MemoryTag(rawValue: 250).setName("tab\there") } == .invalidArgument)
+    }
+
+    @Test func regionQueriesAboveEverything() {
+        #expect(code { () throws(PageError) in _ = try RegionInfo.at(UInt(1) << 47) } == .invalidAddress)
+        #expect(code { () throws(PageError) in _ = try RegionInfo.at(UInt.max - 4095) } == .invalidAddress)
+    }
+}

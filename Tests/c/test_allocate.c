@@ -133,18 +133,21 @@ TEST(allocate_rule4_fixed_outside_usable_range)
 
 TEST(allocate_rule4_fixed_never_clobbers_a_foreign_mapping)
 {
-    uintptr_t foreign = foreign_map(3 * PAGE, PROT_READ | PROT_WRITE);
+    /* Three foreign pages between two inaccessible foreign guard pages, so
+     * the snapshot sees nothing but memory this test owns. */
+    uintptr_t guard = foreign_map(5 * PAGE, PROT_NONE), foreign = guard + PAGE;
+    CHECK(mprotect((void *)foreign, 3 * PAGE, PROT_READ | PROT_WRITE) == 0);
     fill_pattern(foreign, 3 * PAGE, 11);
     struct snapshot before;
-    snapshot_take(foreign - PAGE, foreign + 4 * PAGE, &before);
-    vm_address_t address = foreign - PAGE; /* overlaps the first page */
+    snapshot_take(guard, guard + 5 * PAGE, &before);
+    vm_address_t address = foreign - PAGE; /* the guard and the first page */
     CHECK_KR(vm_allocate(SELF, &address, 2 * PAGE, VM_FLAGS_FIXED), KERN_NO_SPACE, EEXIST);
     CHECK_INT(address, foreign - PAGE);
     address = foreign + PAGE;
     CHECK_KR(vm_allocate(SELF, &address, PAGE, VM_FLAGS_FIXED | VM_MAKE_TAG(250)), KERN_NO_SPACE, EEXIST);
     CHECK(has_pattern(foreign, 3 * PAGE, 11));
-    CHECK_UNCHANGED(foreign - PAGE, foreign + 4 * PAGE, &before);
-    munmap((void *)foreign, 3 * PAGE);
+    CHECK_UNCHANGED(guard, guard + 5 * PAGE, &before);
+    munmap((void *)guard, 5 * PAGE);
 }
 
 TEST(allocate_rule4_fixed_never_clobbers_pagekit_memory)
