@@ -174,7 +174,7 @@ struct resources {
 
 static void release(struct resources *resources)
 {
-    free(resources->object);
+    pk_object_destroy(resources->object);
     if (resources->name != NULL)
         pk_shared_name_release(resources->name);
 }

@@ -96,6 +96,7 @@ void pk_names_apply(uintptr_t start, uintptr_t end);
 
 /* Purgeable objects (purgeable.c). */
 struct pk_object *pk_object_create(uintptr_t start, uintptr_t end);
+void pk_object_destroy(struct pk_object *object);
 /* The object's state, after noticing pages the kernel dropped. */
 int pk_object_state(struct pk_object *object);
 /* Zeroes the entries of the object and marks it EMPTY. */

@@ -20,16 +20,33 @@
  * until the kernel drops the page. */
 #define MARKER ((uintptr_t)0x4C5441544C4F564BULL)
 
+/* The object and its side array of one word per page live in their own
+ * anonymous mapping: untouched words cost nothing, and an impossible size
+ * fails with ENOMEM instead of asking malloc for terabytes. */
+static size_t object_bytes(size_t pages)
+{
+    return sizeof(struct pk_object) + pages * sizeof(uintptr_t);
+}
+
 struct pk_object *pk_object_create(uintptr_t start, uintptr_t end)
 {
     size_t pages = (end - start) / pk_page();
-    struct pk_object *object = calloc(1, sizeof *object + pages * sizeof object->saved[0]);
-    if (object != NULL) {
-        object->start = start;
-        object->end = end;
-        object->state = PK_PURGEABLE_NONVOLATILE;
-    }
+    if (pages > (SIZE_MAX - sizeof(struct pk_object)) / sizeof(uintptr_t))
+        return NULL;
+    intptr_t mapped = pk_sys_mmap(0, object_bytes(pages), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    if (mapped < 0)
+        return NULL;
+    struct pk_object *object = (struct pk_object *)mapped;
+    object->start = start;
+    object->end = end;
+    object->state = PK_PURGEABLE_NONVOLATILE;
     return object;
+}
+
+void pk_object_destroy(struct pk_object *object)
+{
+    if (object != NULL)
+        pk_sys_munmap((uintptr_t)object, object_bytes((object->end - object->start) / pk_page()));
 }
 
 #define FOR_EACH_ENTRY(entry, object)                                                            \

@@ -126,7 +126,7 @@ static void object_release(struct pk_object *object)
 {
     if (--object->entries == 0) {
         LIST_REMOVE(object, link);
-        free(object);
+        pk_object_destroy(object);
     }
 }
 
