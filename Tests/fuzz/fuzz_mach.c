@@ -68,18 +68,24 @@ static uintptr_t page_address(int page)
     return arena + (uintptr_t)page * page_size;
 }
 
-/* An arena sits far from where mmap puts things, between two guard pages no
- * call of the fuzzer reaches. */
+/* An arena sits far below where mmap puts things (32 TiB up: above
+ * AddressSanitizer's shadow, and terabytes below its allocator, the
+ * libraries and the stacks), so that nothing else lands in its holes; two
+ * guard pages no call of the fuzzer reaches enclose it. */
 static void new_arena(void)
 {
-    static uintptr_t next = 0x7ea000000000;
+    static uintptr_t next = (uintptr_t)32 << 40;
     uintptr_t span = (PAGES + 2) * page_size;
-    for (arena = 0; arena == 0; next += span) {
+    for (arena = 0; arena == 0;) {
         void *mapped = mmap((void *)next, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-        if (mapped == (void *)next)
+        if (mapped == (void *)next) {
             arena = next + page_size;
-        else if (mapped != MAP_FAILED)
-            munmap(mapped, span);
+            next += span;
+        } else {
+            if (mapped != MAP_FAILED)
+                munmap(mapped, span);
+            next += (uintptr_t)1 << 30;
+        }
     }
     munmap((void *)arena, PAGES * page_size);
 }
