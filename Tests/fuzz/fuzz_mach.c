@@ -2,7 +2,7 @@
  * fuzz_mach.c - a model-based fuzzer for the Mach header.
  *
  * The input is a sequence of 4-byte steps; each drives one Mach call (or a
- * foreign mmap) with hostile arguments on a 16-page arena. A small model of
+ * name, or a foreign mmap) with hostile arguments on a 16-page arena. A small model of
  * the arena predicts every kern_return_t, protection, maximum, purgeable
  * state and page content; after each step the harness compares the model
  * with the call's result, with PageKit's region table and with the kernel's
@@ -36,7 +36,11 @@ struct page {
     bool permanent;
     unsigned char content;             /* every byte of the page, when known */
     bool content_known;
+    unsigned int tag;
+    int name;                          /* index into names, or -1 */
 };
+
+static const char *const names[] = {"cache", "jit code", "lookup table"};
 
 struct object {
     int state;
@@ -113,7 +117,7 @@ static void reset(void)
     if (permanent)
         new_arena();
     for (int page = 0; page < PAGES; page++)
-        model[page] = (struct page){.kind = UNMAPPED, .allocation = -1, .object = -1};
+        model[page] = (struct page){.kind = UNMAPPED, .allocation = -1, .object = -1, .name = -1};
     next_object = 0;
 }
 
@@ -167,7 +171,8 @@ static void allocate_fixed(uint8_t a, uint8_t b, uint8_t c)
     if (object >= 0)
         objects[object].state = VM_PURGABLE_NONVOLATILE;
     for (int page = first; page < first + count; page++)
-        model[page] = (struct page){OWNED, VM_PROT_DEFAULT, VM_PROT_ALL, allocation, object, permanent, 0, true};
+        model[page] = (struct page){OWNED, VM_PROT_DEFAULT, VM_PROT_ALL, allocation, object, permanent, 0, true,
+                                    (unsigned int)(c >> 4), -1};
 }
 
 static void allocate_anywhere(uint8_t a, uint8_t b, uint8_t c)
@@ -222,7 +227,7 @@ static void deallocate(uint8_t a, uint8_t b, uint8_t c)
         if (model[page].kind == OWNED && model[page].permanent) {
             model[page].protection = model[page].maximum = VM_PROT_NONE;
         } else {
-            model[page] = (struct page){.kind = UNMAPPED, .allocation = -1, .object = -1};
+            model[page] = (struct page){.kind = UNMAPPED, .allocation = -1, .object = -1, .name = -1};
         }
     }
 }
@@ -360,7 +365,40 @@ static void foreign_map(uint8_t a, uint8_t b, uint8_t c)
         fail("the harness could not map a foreign page");
     memset(mapped, 0x3C, page_size);
     mprotect(mapped, page_size, protection);
-    model[page] = (struct page){FOREIGN, (unsigned int)protection, VM_PROT_ALL, -1, -1, false, 0x3C, true};
+    model[page] = (struct page){FOREIGN, (unsigned int)protection, VM_PROT_ALL, -1, -1, false, 0x3C, true, 0, -1};
+}
+
+/* Names some pages (pk_name: PageKit's regions only, names checked). */
+static void name_pages(uint8_t a, uint8_t b, uint8_t c)
+{
+    int first = a % PAGES, count = b % 4;
+    if (first + count > PAGES)
+        count = PAGES - first;
+    int which = c % 5; /* 0-2: a name, 3: none, 4: a bad name */
+    const char *name = which < 3 ? names[which] : which == 3 ? NULL : "bad$name";
+    int result = pk_name(page_address(first), (size_t)count * page_size, name);
+    int expected = 0;
+    if (which == 4) { /* a bad name is refused even for an empty range */
+        expected = -EINVAL;
+    } else {
+        for (int page = first; page < first + count && expected == 0; page++) {
+            if (model[page].kind == OWNED)
+                continue;
+            bool rest_mapped = true;
+            for (int rest = page; rest < first + count; rest++)
+                rest_mapped &= model[rest].kind != UNMAPPED;
+            expected = rest_mapped ? -EINVAL : -ENOMEM;
+        }
+    }
+    if (result != expected) {
+        char text[160];
+        snprintf(text, sizeof text, "pk_name returned %s, the model says %s", pk_error_name(result),
+                 pk_error_name(expected));
+        fail(text);
+    }
+    if (result == 0)
+        for (int page = first; page < first + count; page++)
+            model[page].name = which < 3 ? which : -1;
 }
 
 /* Writes a byte pattern into a writable, readable owned page whose object
@@ -501,6 +539,15 @@ static void check_page(int page)
         fail("pk_region's purgeability differs from the model's");
     if (p->object >= 0 && native.purgeable_state != objects[p->object].state)
         fail("pk_region's purgeable state differs from the model's");
+    if (p->kind == OWNED) {
+        char expected_name[PK_NAME_MAX + 1] = "";
+        if (p->name >= 0)
+            snprintf(expected_name, sizeof expected_name, "%s", names[p->name]);
+        else if (p->tag != 0)
+            snprintf(expected_name, sizeof expected_name, PK_TAG_DEFAULT_NAME_PREFIX "%u", p->tag);
+        if (strcmp(native.name, expected_name) != 0)
+            fail("pk_region's name differs from the model's");
+    }
     bool readable = p->protection & (VM_PROT_READ | VM_PROT_WRITE);
     bool volatile_contents = p->object >= 0 && objects[p->object].state == VM_PURGABLE_VOLATILE;
     if (readable && p->content_known && !volatile_contents) {
@@ -525,7 +572,7 @@ typedef void (*step_function)(uint8_t, uint8_t, uint8_t);
 
 static const step_function steps[] = {
     allocate_fixed, allocate_fixed, allocate_anywhere, deallocate, protect, protect,
-    purgeable_control, foreign_map, write_page, hostile,
+    purgeable_control, foreign_map, write_page, hostile, name_pages,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
