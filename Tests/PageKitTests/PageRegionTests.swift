@@ -320,3 +320,47 @@ private let page = PageRegion.pageSize
         #expect(code { () throws(PageError) in _ = try RegionInfo.at(UInt.max - 4095) } == .invalidAddress)
     }
 }
+
+/// The accessors trap, with a message, rather than let an access fault;
+/// each test checks the message, so a thrown error cannot pass for a trap.
+@Suite struct AccessTraps {
+    private func message(_ result: ExitTest.Result?) -> String {
+        String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+    }
+
+    @Test func mutableBytesOfReadOnlyMemoryTraps() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var region = try PageRegion(byteCount: PageRegion.pageSize)
+            try region.protect(.read)
+            _ = region.mutableBytes
+        }
+        #expect(message(result).contains("PageKit: cannot write the region"), "\(message(result))")
+    }
+
+    @Test func bytesOfInaccessibleMemoryTraps() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var region = try PageRegion(byteCount: PageRegion.pageSize)
+            try region.protect(.none)
+            _ = region.bytes
+        }
+        #expect(message(result).contains("PageKit: cannot read the region"), "\(message(result))")
+    }
+
+    @Test func contentsOfAVolatileRegionTrap() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var region = try PurgeableRegion(byteCount: PageRegion.pageSize)
+            try region.makeVolatile()
+            _ = region.mutableBytes
+        }
+        #expect(message(result).contains("PageKit: the purgeable region is volatile"), "\(message(result))")
+    }
+
+    @Test func writableMemoryDoesNotTrap() async {
+        await #expect(processExitsWith: .success) {
+            var region = try PageRegion(byteCount: PageRegion.pageSize)
+            try region.protect(.write)
+            var bytes = region.mutableBytes
+            bytes.storeBytes(of: 1, toByteOffset: 0, as: UInt8.self)
+        }
+    }
+}
