@@ -32,7 +32,8 @@ private let page = PageRegion.pageSize
     }
 
     @Test func frozenPagesAreUnmappedWhenTheOwnerEnds() throws {
-        let region = try PageRegion(byteCount: page)
+        let area = PrivateArea(pages: 1)
+        let region = try PageRegion(overwritingAt: area.start, byteCount: page)
         let address = UInt(bitPattern: region.baseAddress)
         do {
             let frozen = try region.freeze()

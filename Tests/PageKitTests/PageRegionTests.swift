@@ -170,11 +170,12 @@ private let page = PageRegion.pageSize
 
 @Suite struct PageRegionOwnership {
     @Test func pagesAreUnmappedWhenTheOwnerEnds() throws {
-        var address: UInt = 0
+        let area = PrivateArea(pages: 4)
+        let address = UInt(bitPattern: area.start)
         do {
-            let region = try PageRegion(byteCount: 4 * page)
-            address = UInt(bitPattern: region.baseAddress)
+            let region = try PageRegion(overwritingAt: area.start, byteCount: 4 * page)
             #expect(isMapped(address, 4 * page))
+            #expect(try region.info[0].isOwned)
         }
         #expect(!isMapped(address, 4 * page))
         let next = try? RegionInfo.at(address)
@@ -182,14 +183,16 @@ private let page = PageRegion.pageSize
     }
 
     @Test func consumingDeallocateReports() throws {
-        let region = try PageRegion(byteCount: page)
+        let area = PrivateArea(pages: 1)
+        let region = try PageRegion(overwritingAt: area.start, byteCount: page)
         let address = UInt(bitPattern: region.baseAddress)
         try region.deallocate()
         #expect(!isMapped(address, page))
     }
 
     @Test func regionsMoveAcrossTasks() async throws {
-        let region = try PageRegion(byteCount: page)
+        let area = PrivateArea(pages: 1)
+        let region = try PageRegion(overwritingAt: area.start, byteCount: page)
         let address = UInt(bitPattern: region.baseAddress)
         let handover = Handover(region)
         let value = await Task.detached {

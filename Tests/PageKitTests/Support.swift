@@ -83,3 +83,33 @@ final class Handover<T: ~Copyable & Sendable>: Sendable {
 /// True when this process runs under ThreadSanitizer, which refuses mappings
 /// outside its application ranges (random addresses land there).
 let runningUnderThreadSanitizer: Bool = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil
+
+/// A PROT_NONE reservation far below where mmap places anything, with a
+/// page of guard on each side: regions made inside it with
+/// `PageRegion(overwritingAt:)` leave holes nobody else fills when they end,
+/// so `isMapped` can prove they are gone while other tests run in parallel.
+final class PrivateArea: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let byteCount: Int
+
+    init(pages: Int) {
+        let size = (pages + 2) * PageRegion.pageSize
+        var candidate: UInt = 0x7e90_0000_0000
+        while true {
+            let mapped = mmap(UnsafeMutableRawPointer(bitPattern: candidate), size, PROT_NONE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0)
+            if mapped == UnsafeMutableRawPointer(bitPattern: candidate) { break }
+            if let mapped, mapped != MAP_FAILED { munmap(mapped, size) }
+            candidate += 1 << 32
+        }
+        base = UnsafeMutableRawPointer(bitPattern: candidate)!
+        byteCount = size
+    }
+
+    /// The first usable page (after the guard).
+    var start: UnsafeMutableRawPointer { base + PageRegion.pageSize }
+
+    deinit {
+        munmap(base, byteCount)
+    }
+}
