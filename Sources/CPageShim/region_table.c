@@ -26,7 +26,6 @@ static struct pk_entry *cached_entries[ENTRY_CACHE_MAX];
 static unsigned int cached_count;
 
 static pthread_mutex_t table_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
 
 /* A child must not inherit a lock some other thread of the parent held, and
  * its /proc/self/maps descriptor would still describe the parent. */
@@ -46,14 +45,15 @@ static void after_fork_in_child(void)
     pk_kernel_maps_reset();
 }
 
-static void install_fork_handlers(void)
+/* Registered when the library is loaded, so that taking the lock is one
+ * call on every path. */
+__attribute__((constructor)) static void install_fork_handlers(void)
 {
     pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 }
 
 void pk_table_lock(void)
 {
-    pthread_once(&fork_handlers_once, install_fork_handlers);
     pthread_mutex_lock(&table_mutex);
 }
 
@@ -141,6 +141,26 @@ void pk_table_delete(struct pk_entry *entry)
     entry_free(entry);
 }
 
+/* Links upper into the tree as entry's in-order successor, which it is:
+ * no search from the root. */
+static void insert_after(struct pk_entry *entry, struct pk_entry *upper)
+{
+    struct pk_entry *parent = RB_RIGHT(entry, link);
+    if (parent == NULL) {
+        RB_SET(upper, entry, link);
+        RB_RIGHT(entry, link) = upper;
+    } else {
+        while (RB_LEFT(parent, link) != NULL)
+            parent = RB_LEFT(parent, link);
+        RB_SET(upper, parent, link);
+        RB_LEFT(parent, link) = upper;
+    }
+    pk_tree_RB_INSERT_COLOR(&tree, upper);
+    entry_count++;
+    if (upper->object != NULL)
+        upper->object->entries++;
+}
+
 struct pk_entry *pk_table_split(struct pk_entry *entry, uintptr_t address, struct pk_spares *spares)
 {
     struct pk_entry *upper = pk_spares_take(spares);
@@ -149,7 +169,7 @@ struct pk_entry *pk_table_split(struct pk_entry *entry, uintptr_t address, struc
     entry->end = address;
     if (upper->name != NULL)
         pk_shared_name_retain(upper->name);
-    pk_table_insert(upper);
+    insert_after(entry, upper);
     return upper;
 }
 
