@@ -37,24 +37,34 @@ static void restore_permanent(uintptr_t start, uintptr_t until)
             pk_sys_mprotect(entry->start, entry->end - entry->start, entry->protection);
 }
 
-/* Unmaps what lies between the permanent entries of [start, end). */
-static int unmap_around_permanent(uintptr_t start, uintptr_t end)
+/* Unmaps what lies between the permanent entries of [start, end). *done
+ * ends where the last successful unmap ended: below it nothing can be put
+ * back, above it everything can. */
+static int unmap_around_permanent(uintptr_t start, uintptr_t end, uintptr_t *done)
 {
     uintptr_t at = start;
     for (struct pk_entry *entry = pk_table_ceiling(start); at < end; entry = pk_table_next(entry)) {
         while (entry != NULL && entry->start < end && !is_permanent(entry))
             entry = pk_table_next(entry);
         uintptr_t stop = entry != NULL && entry->start < end ? entry->start : end;
-        int error = stop > at ? pk_sys_munmap(at, stop - at) : 0;
-        if (error || stop == end)
-            return error;
+        if (stop > at) {
+            int error = pk_sys_munmap(at, stop - at);
+            if (error)
+                return error;
+            *done = stop;
+        }
+        if (stop == end)
+            break;
         at = entry->end;
     }
+    *done = end;
     return 0;
 }
 
 /* Permanent memory stays mapped but inaccessible; what lies between it is
- * unmapped. The protection changes come first because they can be undone. */
+ * unmapped. The protection changes come first because they can be undone.
+ * An unmap cannot be: when a later piece fails, the pieces before it stay
+ * removed, and the table follows the kernel there and keeps the rest. */
 static int remove_around_permanent(uintptr_t start, uintptr_t end, struct pk_spares *spares)
 {
     pk_table_clip(start, end, spares);
@@ -63,12 +73,15 @@ static int remove_around_permanent(uintptr_t start, uintptr_t end, struct pk_spa
          entry = pk_table_next(entry)) {
         if (is_permanent(entry) && (error = pk_sys_mprotect(entry->start, entry->end - entry->start, PROT_NONE))) {
             restore_permanent(start, entry->start);
-            break;
+            pk_table_coalesce(start, end);
+            return error;
         }
     }
-    if (error == 0 && (error = unmap_around_permanent(start, end)) != 0)
-        restore_permanent(start, end);
-    for (struct pk_entry *entry = pk_table_ceiling(start); error == 0 && entry != NULL && entry->start < end;) {
+    uintptr_t done = start;
+    error = unmap_around_permanent(start, end, &done);
+    if (error)
+        restore_permanent(done, end);
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < done;) {
         struct pk_entry *next = pk_table_next(entry);
         if (is_permanent(entry))
             entry->protection = entry->max_protection = PK_PROT_NONE;

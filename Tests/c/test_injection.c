@@ -3,6 +3,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "syscalls.h"
@@ -94,4 +95,44 @@ TEST(injection_freeze_seal_failure_restores_protection)
     CHECK_UNCHANGED(region, region + PAGE, &before);
     CHECK(can_write(region));
     CHECK_ERRNO(pk_deallocate(region, PAGE), 0);
+}
+
+static void at_region(uintptr_t address, struct pk_region_info *info)
+{
+    if (pk_region(&address, info) != 0)
+        memset(info, 0, sizeof *info);
+}
+
+/* The second of two unmaps around a permanent page fails: the first piece
+ * stays removed (an unmap cannot be undone) and the table says so; the
+ * permanent page gets its protection back, and the rest is untouched. */
+TEST(injection_late_unmap_failure_around_permanent_memory)
+{
+    uintptr_t range = free_range(3 * PAGE);
+    vm_address_t first = range, permanent = range + PAGE, last = range + 2 * PAGE;
+    CHECK_KR(vm_allocate(SELF, &first, PAGE, VM_FLAGS_FIXED), KERN_SUCCESS, 0);
+    CHECK_KR(vm_allocate(SELF, &permanent, PAGE, VM_FLAGS_FIXED | VM_FLAGS_PERMANENT), KERN_SUCCESS, 0);
+    CHECK_KR(vm_allocate(SELF, &last, PAGE, VM_FLAGS_FIXED | VM_MAKE_TAG(248)), KERN_SUCCESS, 0);
+    fill_pattern(last, PAGE, 43);
+    struct pk_region_info last_before = {0}, last_after = {0};
+    at_region(last, &last_before);
+    pk_sys_inject(PK_SYS_MUNMAP, ENOMEM, 1, 1);
+    CHECK_KR(vm_deallocate(SELF, range, 3 * PAGE), KERN_RESOURCE_SHORTAGE, ENOMEM);
+    pk_sys_inject_clear();
+    struct pk_region_info info = {0};
+    uintptr_t at = range;
+    CHECK_ERRNO(pk_region(&at, &info), 0);
+    CHECK(info.start > range); /* gone from the table and the kernel */
+    CHECK(!can_read(range));
+    at = range + PAGE;
+    CHECK_ERRNO(pk_region(&at, &info), 0);
+    CHECK_INT(info.start, range + PAGE);
+    CHECK_INT(info.protection, PK_PROT_DEFAULT);
+    CHECK_INT(info.max_protection, PK_PROT_ALL);
+    CHECK(can_write(range + PAGE));
+    at_region(last, &last_after);
+    CHECK(memcmp(&last_before, &last_after, sizeof last_before) == 0);
+    CHECK(can_write(last) && has_pattern(last, PAGE, 43));
+    CHECK_KR(vm_deallocate(SELF, range, 3 * PAGE), KERN_SUCCESS, 0);
+    CHECK(!can_read(last));
 }
