@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "syscalls.h"
 
 #define MAX_TESTS 512
 

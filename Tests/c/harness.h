@@ -14,6 +14,9 @@
 #include <pagekit/mach.h>
 #include <pagekit/pagekit.h>
 
+/* The internals the tests look at: the table, the seam, feature hiding. */
+#include "internal.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -127,9 +130,5 @@ uintptr_t free_range(size_t size);
  * holes punched in it stay holes even while other threads map memory. */
 uintptr_t remote_reservation(size_t size);
 
-/* Internals the tests look at (Sources/CPageShim). */
-unsigned long pk_table_count(void);
-void pk_features_hide(unsigned int features);
-void pk_kernel_maps_force_scan(bool force);
 
 #endif

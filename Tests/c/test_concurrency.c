@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "syscalls.h"
 
 #define SELF mach_task_self()
 

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "syscalls.h"
 
 #define SELF mach_task_self()
 

@@ -8,7 +8,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "syscalls.h"
 
 #define SELF mach_task_self()
 

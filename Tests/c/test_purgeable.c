@@ -9,7 +9,6 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "syscalls.h"
 
 #define SELF mach_task_self()
 
