@@ -120,27 +120,26 @@ static intptr_t map_anywhere(const struct request *request)
     return pk_sys_mmap(0, request->length, read_write, anonymous);
 }
 
-/* Permanent memory is never unmapped: an overwrite leaves it mapped but
- * inaccessible, as XNU's delete does, and then finds the range occupied. */
+/* What lies in an overwrite's range decides whether it may go ahead:
+ * PageKit's own memory and sealed memory cannot be replaced, and permanent
+ * memory is never unmapped, only made inaccessible (as XNU's delete leaves
+ * it), after which the range counts as occupied. */
 static int check_overwrite(uintptr_t start, uintptr_t end, struct pk_spares *spares)
 {
-    bool permanent = false;
+    unsigned int flags = 0;
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
-         entry = pk_table_next(entry)) {
-        if (entry->flags & PK_ENTRY_SEALED)
-            return -EPERM;
-        permanent |= (entry->flags & PK_ENTRY_PERMANENT) != 0;
-    }
-    if (!permanent)
+         entry = pk_table_next(entry))
+        flags |= entry->flags;
+    /* The table decides here, so it must still describe the kernel. */
+    if ((flags & (PK_ENTRY_SEALED | PK_ENTRY_PERMANENT)) && pk_table_verify(start, end))
+        return check_overwrite(start, end, spares);
+    if (flags & PK_ENTRY_INTERNAL)
+        return -EEXIST;
+    if (flags & PK_ENTRY_SEALED)
+        return -EPERM;
+    if (!(flags & PK_ENTRY_PERMANENT))
         return 0;
-    pk_table_clip(start, end, spares);
-    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
-         entry = pk_table_next(entry)) {
-        if ((entry->flags & PK_ENTRY_PERMANENT) &&
-            pk_sys_mprotect(entry->start, entry->end - entry->start, PROT_NONE) == 0)
-            entry->protection = entry->max_protection = PK_PROT_NONE;
-    }
-    pk_table_coalesce(start, end);
+    pk_permanent_revoke(start, end, spares);
     return -EEXIST;
 }
 
@@ -163,37 +162,34 @@ static uint16_t entry_flags(unsigned int flags)
                       ((flags & PK_ALLOC_SUPERPAGE_MASK) ? PK_ENTRY_SUPERPAGE : 0));
 }
 
-/* Everything that can fail for lack of memory, obtained before mapping:
- * the object and name before taking the lock, the spare entries (from the
- * table's cache) under it. */
+/* Everything that can fail for lack of memory, taken from PageKit's arena
+ * with the table locked, before the fixed path maps anything. */
 struct resources {
     struct pk_spares spares;
     struct pk_object *object;
     struct pk_shared_name *name;
+    struct pk_orphans orphans;
 };
 
 static void release(struct resources *resources)
 {
+    pk_spares_release(&resources->spares);
     pk_object_destroy(resources->object);
     if (resources->name != NULL)
         pk_shared_name_release(resources->name);
+    pk_objects_destroy(&resources->orphans);
 }
 
-static int reserve(const struct request *request, const char *name, struct resources *resources)
+static int reserve(const struct request *request, const char *name, int spares, struct resources *resources)
 {
-    memset(resources, 0, sizeof *resources);
-    int error = 0;
-    if (request->flags & PK_ALLOC_PURGEABLE) {
-        resources->object = pk_object_create(0, request->length);
-        error = resources->object == NULL ? -ENOMEM : 0;
-    }
-    if (error == 0 && name != NULL) {
-        resources->name = pk_shared_name_create(name);
-        error = resources->name == NULL ? -ENOMEM : 0;
-    }
-    if (error)
-        release(resources);
-    return error;
+    *resources = (struct resources){.orphans = PK_ORPHANS_INITIALIZER(resources->orphans)};
+    if (pk_spares_reserve(&resources->spares, spares) != 0)
+        return -ENOMEM;
+    if ((request->flags & PK_ALLOC_PURGEABLE) && (resources->object = pk_object_create(request->length)) == NULL)
+        return -ENOMEM;
+    if (name != NULL && (resources->name = pk_shared_name_create(name)) == NULL)
+        return -ENOMEM;
+    return 0;
 }
 
 /* replacing: the table may hold entries in the new range, unmapped behind
@@ -203,7 +199,7 @@ static void record(const struct request *request, uintptr_t start, bool replacin
 {
     uintptr_t end = start + request->length;
     if (replacing)
-        pk_table_remove_range(start, end, &resources->spares);
+        pk_table_remove_range(start, end, &resources->spares, &resources->orphans);
 
     struct pk_entry *entry = pk_spares_take(&resources->spares);
     *entry = (struct pk_entry){
@@ -248,35 +244,33 @@ int pk_allocate(uintptr_t *address, size_t size, unsigned int flags, const char 
     int error = check_request(*address, size, flags, name, &request);
     if (error)
         return error;
-    struct resources resources;
-    error = reserve(&request, name, &resources);
-    if (error)
-        return error;
 
-    intptr_t mapped;
-    bool replacing = true;
-    if (request.anywhere) {
-        /* The kernel hands out fresh address space, so the system call needs
-         * no table lock; only recording it does. */
-        mapped = map_anywhere(&request);
-        pk_table_lock();
-        replacing = mapped >= 0 && pk_table_overlaps((uintptr_t)mapped, (uintptr_t)mapped + request.length);
-        if (mapped >= 0 && (error = pk_spares_reserve(&resources.spares, replacing ? 3 : 1)) != 0) {
+    intptr_t mapped = 0;
+    /* The kernel hands out fresh address space, so mapping anywhere needs
+     * no table lock; only recording it does. */
+    if (request.anywhere && (mapped = map_anywhere(&request)) < 0)
+        return (int)mapped;
+    if ((error = pk_table_lock()) != 0) {
+        if (request.anywhere)
             pk_sys_munmap((uintptr_t)mapped, request.length);
-            mapped = error;
-        }
-    } else {
-        pk_table_lock();
-        error = pk_spares_reserve(&resources.spares, 3);
-        mapped = error ? error : map_fixed(&request, &resources.spares);
+        return error;
     }
-    if (mapped >= 0) {
+    bool replacing = !request.anywhere ||
+                     pk_table_overlaps((uintptr_t)mapped, (uintptr_t)mapped + request.length);
+    struct resources resources;
+    error = reserve(&request, name, replacing ? 3 : 1, &resources);
+    if (request.anywhere && error)
+        pk_sys_munmap((uintptr_t)mapped, request.length);
+    else if (!request.anywhere && error == 0)
+        mapped = map_fixed(&request, &resources.spares);
+    if (error == 0 && mapped < 0)
+        error = (int)mapped;
+    if (error == 0) {
         advise(&request, (uintptr_t)mapped);
         record(&request, (uintptr_t)mapped, replacing, &resources);
         *address = (uintptr_t)mapped;
     }
-    pk_spares_release(&resources.spares);
-    pk_table_unlock();
     release(&resources);
-    return mapped < 0 ? (int)mapped : 0;
+    pk_table_unlock();
+    return error;
 }

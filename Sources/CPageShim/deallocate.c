@@ -6,25 +6,26 @@
 #include <errno.h>
 #include <sys/mman.h>
 
+/* Entries a deallocate leaves mapped: permanent memory, which it makes
+ * inaccessible, and PageKit's own, which it leaves exactly as it is (to the
+ * caller it is a hole). */
+static bool is_kept(const struct pk_entry *entry)
+{
+    return (entry->flags & (PK_ENTRY_PERMANENT | PK_ENTRY_INTERNAL)) != 0;
+}
+
 static bool is_permanent(const struct pk_entry *entry)
 {
     return (entry->flags & PK_ENTRY_PERMANENT) != 0;
 }
 
-struct scan {
-    bool sealed;
-    bool permanent;
-};
-
-static struct scan scan_range(uintptr_t start, uintptr_t end)
+static unsigned int scan_range(uintptr_t start, uintptr_t end)
 {
-    struct scan scan = {false, false};
+    unsigned int flags = 0;
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
-         entry = pk_table_next(entry)) {
-        scan.sealed |= (entry->flags & PK_ENTRY_SEALED) != 0;
-        scan.permanent |= is_permanent(entry);
-    }
-    return scan;
+         entry = pk_table_next(entry))
+        flags |= entry->flags;
+    return flags;
 }
 
 /* Gives the permanent entries in [start, until) their recorded protection
@@ -37,14 +38,14 @@ static void restore_permanent(uintptr_t start, uintptr_t until)
             pk_sys_mprotect(entry->start, entry->end - entry->start, entry->protection);
 }
 
-/* Unmaps what lies between the permanent entries of [start, end). *done
- * ends where the last successful unmap ended: below it nothing can be put
- * back, above it everything can. */
-static int unmap_around_permanent(uintptr_t start, uintptr_t end, uintptr_t *done)
+/* Unmaps what lies between the kept entries of [start, end). *done ends
+ * where the last successful unmap ended: below it nothing can be put back,
+ * above it everything can. */
+static int unmap_around_kept(uintptr_t start, uintptr_t end, uintptr_t *done)
 {
     uintptr_t at = start;
     for (struct pk_entry *entry = pk_table_ceiling(start); at < end; entry = pk_table_next(entry)) {
-        while (entry != NULL && entry->start < end && !is_permanent(entry))
+        while (entry != NULL && entry->start < end && !is_kept(entry))
             entry = pk_table_next(entry);
         uintptr_t stop = entry != NULL && entry->start < end ? entry->start : end;
         if (stop > at) {
@@ -61,11 +62,13 @@ static int unmap_around_permanent(uintptr_t start, uintptr_t end, uintptr_t *don
     return 0;
 }
 
-/* Permanent memory stays mapped but inaccessible; what lies between it is
- * unmapped. The protection changes come first because they can be undone.
- * An unmap cannot be: when a later piece fails, the pieces before it stay
- * removed, and the table follows the kernel there and keeps the rest. */
-static int remove_around_permanent(uintptr_t start, uintptr_t end, struct pk_spares *spares)
+/* Permanent memory stays mapped but inaccessible, PageKit's own stays as it
+ * is, and what lies between is unmapped. The protection changes come first
+ * because they can be undone. An unmap cannot be: when a later piece
+ * fails, the pieces before it stay removed, and the table follows the
+ * kernel there and keeps the rest. */
+static int remove_around_kept(uintptr_t start, uintptr_t end, struct pk_spares *spares,
+                              struct pk_orphans *orphans)
 {
     pk_table_clip(start, end, spares);
     int error = 0;
@@ -78,18 +81,44 @@ static int remove_around_permanent(uintptr_t start, uintptr_t end, struct pk_spa
         }
     }
     uintptr_t done = start;
-    error = unmap_around_permanent(start, end, &done);
+    error = unmap_around_kept(start, end, &done);
     if (error)
         restore_permanent(done, end);
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < done;) {
         struct pk_entry *next = pk_table_next(entry);
         if (is_permanent(entry))
             entry->protection = entry->max_protection = PK_PROT_NONE;
-        else
-            pk_table_delete(entry);
+        else if (!is_kept(entry))
+            pk_orphans_add(orphans, pk_table_delete(entry));
         entry = next;
     }
     pk_table_coalesce(start, end);
+    return error;
+}
+
+static int remove_range(uintptr_t start, uintptr_t end, struct pk_orphans *orphans)
+{
+    struct pk_spares spares;
+    /* Spares first: growing the arena maps memory, which the scan below
+     * must then see. */
+    int error = pk_spares_reserve(&spares, 2);
+    if (error)
+        return error;
+    unsigned int flags = scan_range(start, end);
+    /* Sealed and permanent entries decide what happens, so they must still
+     * describe the kernel. */
+    if ((flags & (PK_ENTRY_SEALED | PK_ENTRY_PERMANENT)) && pk_table_verify(start, end))
+        flags = scan_range(start, end);
+    if (flags & PK_ENTRY_SEALED) {
+        error = -EPERM;
+    } else if (flags & (PK_ENTRY_PERMANENT | PK_ENTRY_INTERNAL)) {
+        error = remove_around_kept(start, end, &spares, orphans);
+    } else {
+        error = pk_sys_munmap(start, end - start);
+        if (error == 0)
+            pk_table_remove_range(start, end, &spares, orphans);
+    }
+    pk_spares_release(&spares);
     return error;
 }
 
@@ -106,28 +135,20 @@ int pk_deallocate(uintptr_t address, size_t size)
     if (start < pk_min_address() || end > pk_max_address())
         return 0;
 
-    struct pk_spares spares = {0};
-    pk_table_lock();
+    if ((error = pk_table_lock()) != 0)
+        return error;
+    struct pk_orphans orphans = PK_ORPHANS_INITIALIZER(orphans);
     /* The common case: exactly one ordinary region. */
     struct pk_entry *entry = pk_table_lookup(start);
     if (entry != NULL && entry->start == start && entry->end == end &&
-        !(entry->flags & (PK_ENTRY_PERMANENT | PK_ENTRY_SEALED))) {
+        !(entry->flags & (PK_ENTRY_PERMANENT | PK_ENTRY_SEALED | PK_ENTRY_INTERNAL))) {
         error = pk_sys_munmap(start, end - start);
         if (error == 0)
-            pk_table_delete(entry);
-        pk_table_unlock();
-        return error;
+            pk_orphans_add(&orphans, pk_table_delete(entry));
+    } else {
+        error = remove_range(start, end, &orphans);
     }
-    struct scan scan = scan_range(start, end);
-    error = scan.sealed ? -EPERM : pk_spares_reserve(&spares, 2);
-    if (error == 0 && scan.permanent) {
-        error = remove_around_permanent(start, end, &spares);
-    } else if (error == 0) {
-        error = pk_sys_munmap(start, end - start);
-        if (error == 0)
-            pk_table_remove_range(start, end, &spares);
-    }
-    pk_spares_release(&spares);
+    pk_objects_destroy(&orphans);
     pk_table_unlock();
     return error;
 }

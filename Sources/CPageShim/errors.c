@@ -33,6 +33,7 @@ static const struct rule rules[] = {
     {0, EPERM, PK_KERN_PROTECTION_FAILURE},
     {0, EAGAIN, PK_KERN_RESOURCE_SHORTAGE},
     {0, EOPNOTSUPP, PK_KERN_NOT_SUPPORTED},
+    {0, EDEADLK, PK_KERN_ABORTED},
 };
 
 int pk_kern_return(enum pk_operation operation, int error)
@@ -69,6 +70,8 @@ const char *pk_error_name(int error)
     case ETXTBSY: return "ETXTBSY";
     case EIO: return "EIO";
     case EHWPOISON: return "EHWPOISON";
+    case EDEADLK: return "EDEADLK";
+    case ESRCH: return "ESRCH";
     default: return "unknown errno";
     }
 }
@@ -83,7 +86,9 @@ const char *pk_kern_return_name(int kern_return)
     case PK_KERN_INVALID_ARGUMENT: return "KERN_INVALID_ARGUMENT";
     case PK_KERN_FAILURE: return "KERN_FAILURE";
     case PK_KERN_RESOURCE_SHORTAGE: return "KERN_RESOURCE_SHORTAGE";
+    case PK_KERN_ABORTED: return "KERN_ABORTED";
     case PK_KERN_NOT_SUPPORTED: return "KERN_NOT_SUPPORTED";
+    case PK_MACH_SEND_INVALID_DEST: return "MACH_SEND_INVALID_DEST";
     default: return "unknown kern_return_t";
     }
 }

@@ -94,9 +94,17 @@ const char *pk_entry_kernel_name(const struct pk_entry *entry, char buffer[PK_NA
  * can name anonymous memory. Failures are ignored: names are advisory. */
 void pk_names_apply(uintptr_t start, uintptr_t end);
 
-/* Purgeable objects (purgeable.c). */
-struct pk_object *pk_object_create(uintptr_t start, uintptr_t end);
+/* The name PageKit's own memory carries: in region reports, and in
+ * /proc/PID/maps as [anon:pagekit] where the kernel names memory. */
+#define PK_INTERNAL_NAME "pagekit"
+
+/* Purgeable objects (purgeable.c), kept in PageKit's arena: all of these
+ * run with the table lock held. pk_object_create makes an object for an
+ * allocation of size bytes, placed by whoever records it. */
+struct pk_object *pk_object_create(size_t size);
 void pk_object_destroy(struct pk_object *object);
+/* Destroys the objects an operation's removals orphaned. */
+void pk_objects_destroy(struct pk_orphans *orphans);
 /* The object's state, after noticing pages the kernel dropped. */
 int pk_object_state(struct pk_object *object);
 /* Zeroes the entries of the object and marks it EMPTY. */
@@ -108,6 +116,7 @@ struct pk_kernel_mapping {
     uintptr_t start, end;
     unsigned int protection;
     bool shared;
+    bool anonymous; /* private, no file, and not [heap], [stack] or the like */
     char name[256];
 };
 int pk_kernel_mapping(uintptr_t address, struct pk_kernel_mapping *mapping);
@@ -117,6 +126,18 @@ int pk_procmap_query(uintptr_t address, struct pk_kernel_mapping *mapping);
 void pk_kernel_maps_force_scan(bool force);
 /* Forgets the cached /proc/self/maps descriptor (after fork). */
 void pk_kernel_maps_reset(void);
+
+/* Ownership (ownership.c): drops the parts of entries in [start, end) that
+ * the kernel no longer maps as private anonymous memory, because someone
+ * unmapped them behind PageKit's back (and perhaps mapped something else
+ * there). Internal entries are PageKit's own and always kept. Objects left
+ * without entries are destroyed. True if anything was dropped. */
+bool pk_table_verify(uintptr_t start, uintptr_t end);
+
+/* Permanent memory (permanent.c): clips the permanent entries in
+ * [start, end) to it and makes them inaccessible for good, current and
+ * maximum protection NONE, as XNU's delete leaves them. */
+void pk_permanent_revoke(uintptr_t start, uintptr_t end, struct pk_spares *spares);
 
 /* Features (features.c). */
 bool pk_has(unsigned int feature);

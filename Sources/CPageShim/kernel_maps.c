@@ -76,6 +76,13 @@ static unsigned int query_protection(uint64_t flags)
            ((flags & PROCMAP_QUERY_VMA_EXECUTABLE) ? PK_PROT_EXECUTE : 0);
 }
 
+/* Private memory with no file behind it, not the heap or a stack: what
+ * PageKit maps, and what an anonymous mmap looks like. */
+static bool anonymous(bool shared, uint64_t inode, const char *name)
+{
+    return !shared && inode == 0 && (name[0] == '\0' || strncmp(name, "[anon:", 6) == 0);
+}
+
 static int query(int fd, uintptr_t address, struct pk_kernel_mapping *mapping)
 {
     struct procmap_query request = {
@@ -92,6 +99,7 @@ static int query(int fd, uintptr_t address, struct pk_kernel_mapping *mapping)
     mapping->end = request.vma_end;
     mapping->protection = query_protection(request.vma_flags);
     mapping->shared = (request.vma_flags & PROCMAP_QUERY_VMA_SHARED) != 0;
+    mapping->anonymous = anonymous(mapping->shared, request.inode, mapping->name);
     return 0;
 }
 
@@ -100,8 +108,9 @@ static bool parse_line(const char *line, struct pk_kernel_mapping *mapping)
 {
     uintptr_t start, end;
     char perms[5];
+    unsigned long inode = 0;
     int name_at = 0;
-    if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %4s %*s %*s %*s %n", &start, &end, perms, &name_at) < 3)
+    if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %4s %*s %*s %lu %n", &start, &end, perms, &inode, &name_at) < 4)
         return false;
     mapping->start = start;
     mapping->end = end;
@@ -114,6 +123,7 @@ static bool parse_line(const char *line, struct pk_kernel_mapping *mapping)
         length = sizeof mapping->name - 1;
     memcpy(mapping->name, name, length);
     mapping->name[length] = '\0';
+    mapping->anonymous = anonymous(mapping->shared, inode, mapping->name);
     return true;
 }
 

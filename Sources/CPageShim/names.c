@@ -27,6 +27,8 @@ int pk_name_check(const char *name)
 
 const char *pk_entry_kernel_name(const struct pk_entry *entry, char buffer[PK_NAME_MAX + 1])
 {
+    if (entry->flags & PK_ENTRY_INTERNAL)
+        return PK_INTERNAL_NAME;
     if (entry->name != NULL)
         return entry->name->text;
     if (entry->tag == 0)
@@ -50,13 +52,15 @@ void pk_names_apply(uintptr_t start, uintptr_t end)
     }
 }
 
-/* Checks that [start, end) is all PageKit's: ENOMEM for a hole, EINVAL for
- * memory someone else mapped. */
+/* Checks that [start, end) is all PageKit's: ENOMEM for a hole (PageKit's
+ * own memory is one, to the caller), EINVAL for memory someone else mapped. */
 static int check_owned(uintptr_t start, uintptr_t end)
 {
     uintptr_t covered = start;
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
          entry = pk_table_next(entry)) {
+        if (entry->flags & PK_ENTRY_INTERNAL)
+            return -ENOMEM;
         if (entry->start > covered)
             break;
         covered = entry->end;
@@ -64,6 +68,21 @@ static int check_owned(uintptr_t start, uintptr_t end)
     if (covered >= end)
         return 0;
     return pk_sys_mapped(covered, end - covered) == 0 ? -EINVAL : -ENOMEM;
+}
+
+static void set_name(uintptr_t start, uintptr_t end, struct pk_shared_name *shared, struct pk_spares *spares)
+{
+    pk_table_clip(start, end, spares);
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
+         entry = pk_table_next(entry)) {
+        if (entry->name != NULL)
+            pk_shared_name_release(entry->name);
+        entry->name = shared;
+        if (shared != NULL)
+            pk_shared_name_retain(shared);
+    }
+    pk_names_apply(start, end);
+    pk_table_coalesce(start, end);
 }
 
 int pk_name(uintptr_t address, size_t size, const char *name)
@@ -75,31 +94,23 @@ int pk_name(uintptr_t address, size_t size, const char *name)
     if (error || start == end)
         return error;
 
+    if ((error = pk_table_lock()) != 0)
+        return error;
+    /* Naming claims the memory is PageKit's: the table must still say so. */
+    pk_table_verify(start, end);
+    struct pk_spares spares = {0};
     struct pk_shared_name *shared = NULL;
-    if (name != NULL && (shared = pk_shared_name_create(name)) == NULL)
-        return -ENOMEM;
-    struct pk_spares spares;
-    pk_table_lock();
     error = check_owned(start, end);
+    if (error == 0 && pk_spares_reserve(&spares, 2) != 0)
+        error = -ENOMEM;
+    if (error == 0 && name != NULL && (shared = pk_shared_name_create(name)) == NULL)
+        error = -ENOMEM;
     if (error == 0)
-        error = pk_spares_reserve(&spares, 2);
-    if (error == 0) {
-        pk_table_clip(start, end, &spares);
-        for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
-             entry = pk_table_next(entry)) {
-            if (entry->name != NULL)
-                pk_shared_name_release(entry->name);
-            entry->name = shared;
-            if (shared != NULL)
-                pk_shared_name_retain(shared);
-        }
-        pk_names_apply(start, end);
-        pk_table_coalesce(start, end);
-        pk_spares_release(&spares);
-    }
-    /* Entries share the name now: its count changes only under the lock. */
+        set_name(start, end, shared, &spares);
+    /* The entries hold their own references now. */
     if (shared != NULL)
         pk_shared_name_release(shared);
+    pk_spares_release(&spares);
     pk_table_unlock();
     return error;
 }
@@ -108,17 +119,20 @@ int pk_tag_name(unsigned int tag, const char *name)
 {
     if (tag == 0 || tag > 255 || (name != NULL && pk_name_check(name) != 0))
         return -EINVAL;
+    int error = pk_table_lock();
+    if (error)
+        return error;
     struct pk_shared_name *shared = NULL;
-    if (name != NULL && (shared = pk_shared_name_create(name)) == NULL)
+    if (name != NULL && (shared = pk_shared_name_create(name)) == NULL) {
+        pk_table_unlock();
         return -ENOMEM;
-
-    pk_table_lock();
+    }
     if (tag_names[tag] != NULL)
         pk_shared_name_release(tag_names[tag]);
     tag_names[tag] = shared;
     if (pk_has(PK_FEATURE_ANON_VMA_NAME)) {
         for (struct pk_entry *entry = pk_table_ceiling(0); entry != NULL; entry = pk_table_next(entry))
-            if (entry->tag == tag && entry->name == NULL)
+            if (entry->tag == tag && entry->name == NULL && !(entry->flags & PK_ENTRY_INTERNAL))
                 pk_names_apply(entry->start, entry->end);
     }
     pk_table_unlock();

@@ -32,21 +32,45 @@ static unsigned int new_protection(const struct pk_segment *segment, const struc
     return change->protection;
 }
 
-/* The first problem in address order, as XNU's vm_map_protect reports it. */
+/* The first problem in address order, as XNU's vm_map_protect reports it.
+ * -EEXIST, once nothing else is wrong: VM_PROT_COPY over permanent memory. */
 static int check(const struct pk_segments *segments, int collect_error, const struct change *change)
 {
+    bool permanent = false;
     for (size_t i = 0; i < segments->count; i++) {
-        const struct pk_segment *segment = &segments->items[i];
+        const struct pk_entry *entry = segments->items[i].entry;
+        /* To the caller, PageKit's own memory is a hole. */
+        if (entry != NULL && (entry->flags & PK_ENTRY_INTERNAL))
+            return -ENOMEM;
         /* Freezing lowers a maximum, which only PageKit's own memory has. */
-        if (segment->entry == NULL && change->freeze)
+        if (entry == NULL && change->freeze)
             return -ENOMEM;
         /* The kernel refuses any mprotect on sealed memory. */
-        if (segment->entry != NULL && (segment->entry->flags & PK_ENTRY_SEALED))
+        if (entry != NULL && (entry->flags & PK_ENTRY_SEALED))
             return -EPERM;
-        if (change->protection & ~maximum_of(segment, change))
+        if (change->protection & ~maximum_of(&segments->items[i], change))
             return -EACCES;
+        permanent |= entry != NULL && (entry->flags & PK_ENTRY_PERMANENT);
     }
-    return collect_error;
+    if (collect_error)
+        return collect_error;
+    /* XNU carries out a copy-on-write protect as an overwriting remap of the
+     * range, which permanent memory survives only as inaccessible pages. */
+    return change->copy && permanent ? -EEXIST : 0;
+}
+
+/* Results the table decided rather than the kernel. */
+static bool decided_by_table(int error)
+{
+    return error == -EACCES || error == -EPERM || error == -EEXIST;
+}
+
+/* ENOMEM from mprotect over a range with no hole is the kernel's limit on
+ * the number of mappings (a change in the middle of a mapping splits it in
+ * three): a resource shortage, not a bad address. */
+static int mapping_limit(uintptr_t start, uintptr_t end, int error)
+{
+    return error == -ENOMEM && pk_sys_mapped(start, end - start) == 0 ? -EAGAIN : error;
 }
 
 /* One mprotect for the whole range where every segment ends up alike, else
@@ -60,7 +84,7 @@ static int apply(uintptr_t start, uintptr_t end, const struct pk_segments *segme
         int error = pk_sys_mprotect(start, end - start, (int)new_protection(&segments->items[0], change));
         if (error)
             pk_segments_restore(segments, segments->count);
-        return error;
+        return mapping_limit(start, end, error);
     }
     for (size_t i = 0; i < segments->count; i++) {
         const struct pk_segment *segment = &segments->items[i];
@@ -68,7 +92,7 @@ static int apply(uintptr_t start, uintptr_t end, const struct pk_segments *segme
                                     (int)new_protection(segment, change));
         if (error) {
             pk_segments_restore(segments, i);
-            return error;
+            return mapping_limit(start, end, error);
         }
     }
     return 0;
@@ -134,17 +158,35 @@ static void record(uintptr_t start, uintptr_t end, const struct pk_segments *seg
     pk_table_coalesce(start, end);
 }
 
-static int change_range(uintptr_t start, uintptr_t end, const struct change *change)
+/* Permanent memory in a copy-on-write protect: made inaccessible, and the
+ * range then counts as occupied. */
+static int revoke(uintptr_t start, uintptr_t end)
 {
     struct pk_spares spares;
-    pk_table_lock();
+    if (pk_spares_reserve(&spares, 2) != 0)
+        return -ENOMEM;
+    pk_permanent_revoke(start, end, &spares);
+    pk_spares_release(&spares);
+    return -EEXIST;
+}
+
+static int change(uintptr_t start, uintptr_t end, const struct change *change)
+{
     struct pk_segments segments;
-    int collected = pk_segments_collect(start, end, &segments);
-    int error = check(&segments, collected, change);
-    if (error == 0)
+    int error = check(&segments, pk_segments_collect(start, end, &segments), change);
+    /* Before the table refuses, or freezes what it believes it owns, it
+     * must still describe the kernel. */
+    if ((decided_by_table(error) || change->freeze) && pk_table_verify(start, end)) {
+        pk_segments_free(&segments);
+        error = check(&segments, pk_segments_collect(start, end, &segments), change);
+    }
+    if (error == -EEXIST) {
+        error = revoke(start, end);
+    } else if (error == 0) {
+        struct pk_spares spares;
         error = pk_spares_reserve(&spares, splits_needed(start, end, &segments));
-    if (error == 0) {
-        error = apply(start, end, &segments, change);
+        if (error == 0)
+            error = apply(start, end, &segments, change);
         if (error == 0 && change->seal)
             error = seal(start, end, &segments);
         if (error == 0)
@@ -152,6 +194,15 @@ static int change_range(uintptr_t start, uintptr_t end, const struct change *cha
         pk_spares_release(&spares);
     }
     pk_segments_free(&segments);
+    return error;
+}
+
+static int change_range(uintptr_t start, uintptr_t end, const struct change *request)
+{
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    error = change(start, end, request);
     pk_table_unlock();
     return error;
 }

@@ -16,37 +16,43 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "arena.h"
+
 /* "PKVOLATL": what the first word of every page of a volatile object holds
  * until the kernel drops the page. */
 #define MARKER ((uintptr_t)0x4C5441544C4F564BULL)
 
-/* The object and its side array of one word per page live in their own
- * anonymous mapping: untouched words cost nothing, and an impossible size
- * fails with ENOMEM instead of asking malloc for terabytes. */
+/* The object and its side array of one word per page are one block of
+ * PageKit's arena: a one-page object costs 48 bytes, and no mapping. */
 static size_t object_bytes(size_t pages)
 {
     return sizeof(struct pk_object) + pages * sizeof(uintptr_t);
 }
 
-struct pk_object *pk_object_create(uintptr_t start, uintptr_t end)
+struct pk_object *pk_object_create(size_t size)
 {
-    size_t pages = (end - start) / pk_page();
+    size_t pages = size / pk_page();
     if (pages > (SIZE_MAX - sizeof(struct pk_object)) / sizeof(uintptr_t))
         return NULL;
-    intptr_t mapped = pk_sys_mmap(0, object_bytes(pages), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-    if (mapped < 0)
-        return NULL;
-    struct pk_object *object = (struct pk_object *)mapped;
-    object->start = start;
-    object->end = end;
-    object->state = PK_PURGEABLE_NONVOLATILE;
+    struct pk_object *object = pk_arena_alloc(object_bytes(pages));
+    if (object != NULL)
+        *object = (struct pk_object){.end = size, .state = PK_PURGEABLE_NONVOLATILE};
     return object;
 }
 
 void pk_object_destroy(struct pk_object *object)
 {
     if (object != NULL)
-        pk_sys_munmap((uintptr_t)object, object_bytes((object->end - object->start) / pk_page()));
+        pk_arena_free(object, object_bytes((object->end - object->start) / pk_page()));
+}
+
+void pk_objects_destroy(struct pk_orphans *orphans)
+{
+    while (!LIST_EMPTY(&orphans->objects)) {
+        struct pk_object *object = LIST_FIRST(&orphans->objects);
+        LIST_REMOVE(object, link);
+        pk_object_destroy(object);
+    }
 }
 
 #define FOR_EACH_ENTRY(entry, object)                                                            \
@@ -193,22 +199,37 @@ static bool writable(struct pk_object *object)
     return true;
 }
 
-/* The purgeable object at address: ENOMEM where nothing is mapped, EINVAL
- * where the memory is not a purgeable allocation. */
+/* The purgeable object at address: ENOMEM where nothing is mapped (or
+ * PageKit's own memory is), EINVAL where the memory is not a purgeable
+ * allocation. The object's pages are about to be read and written, so its
+ * entries must still describe the kernel. */
 static int find_object(uintptr_t address, struct pk_object **object)
 {
     struct pk_entry *entry = pk_table_lookup(address);
+    if (entry != NULL && entry->object != NULL && pk_table_verify(entry->object->start, entry->object->end))
+        entry = pk_table_lookup(address);
     if (entry == NULL)
         return pk_sys_mapped(pk_trunc(address), pk_page()) == 0 ? -EINVAL : -ENOMEM;
+    if (entry->flags & PK_ENTRY_INTERNAL)
+        return -ENOMEM;
     *object = entry->object;
     return *object != NULL ? 0 : -EINVAL;
 }
 
+/* Empties every volatile object, after dropping what was unmapped behind
+ * PageKit's back: MADV_DONTNEED on a stranger's pages would destroy them. */
 static void purge_all(void)
 {
-    for (struct pk_object *object = pk_objects_first(); object != NULL; object = pk_objects_next(object))
+    struct pk_object *object = pk_objects_first();
+    while (object != NULL) {
+        if (object->state == PK_PURGEABLE_VOLATILE && pk_table_verify(object->start, object->end)) {
+            object = pk_objects_first(); /* the list may have lost objects */
+            continue;
+        }
         if (object->state == PK_PURGEABLE_VOLATILE)
             pk_object_empty(object);
+        object = pk_objects_next(object);
+    }
 }
 
 int pk_purgeable_control(uintptr_t address, int control, int *state)
@@ -216,21 +237,18 @@ int pk_purgeable_control(uintptr_t address, int control, int *state)
     if (control != PK_PURGEABLE_SET_STATE && control != PK_PURGEABLE_GET_STATE &&
         control != PK_PURGEABLE_PURGE_ALL)
         return -EINVAL;
-    if (control == PK_PURGEABLE_PURGE_ALL) {
-        pk_table_lock();
-        purge_all();
-        pk_table_unlock();
-        return 0;
-    }
-    if (state == NULL)
+    if (control != PK_PURGEABLE_PURGE_ALL && state == NULL)
         return -EINVAL;
     if (control == PK_PURGEABLE_SET_STATE && (*state & ~PK_PURGEABLE_ACCEPTED) != 0)
         return -EINVAL;
 
-    pk_table_lock();
+    int error = pk_table_lock();
+    if (error)
+        return error;
     struct pk_object *object = NULL;
-    int error = find_object(address, &object);
-    if (error == 0 && control == PK_PURGEABLE_GET_STATE) {
+    if (control == PK_PURGEABLE_PURGE_ALL) {
+        purge_all();
+    } else if ((error = find_object(address, &object)) == 0 && control == PK_PURGEABLE_GET_STATE) {
         *state = pk_object_state(object);
     } else if (error == 0) {
         int requested = *state & PK_PURGEABLE_STATE_MASK;

@@ -7,8 +7,28 @@
 #include <stdio.h>
 #include <string.h>
 
+/* PageKit's own memory: reported, so that a walk covers the address
+ * space, but as nobody's the caller can change. */
+static void describe_internal(const struct pk_entry *entry, struct pk_region_info *info)
+{
+    *info = (struct pk_region_info){
+        .start = entry->start,
+        .size = entry->end - entry->start,
+        .protection = entry->protection,
+        .max_protection = entry->max_protection,
+        .inheritance = entry->inheritance,
+        .purgeable_state = -1,
+        .flags = PK_REGION_INTERNAL | (pk_has(PK_FEATURE_ANON_VMA_NAME) ? PK_REGION_NAME_IN_KERNEL : 0),
+    };
+    strcpy(info->name, PK_INTERNAL_NAME);
+}
+
 static void describe_entry(const struct pk_entry *entry, struct pk_region_info *info)
 {
+    if (entry->flags & PK_ENTRY_INTERNAL) {
+        describe_internal(entry, info);
+        return;
+    }
     char buffer[PK_NAME_MAX + 1];
     const char *name = pk_entry_kernel_name(entry, buffer);
     *info = (struct pk_region_info){
@@ -69,9 +89,13 @@ int pk_region(uintptr_t *address, struct pk_region_info *info)
 {
     if (address == NULL || info == NULL)
         return -EINVAL;
-    pk_table_lock();
+    int error = pk_table_lock();
+    if (error)
+        return error;
     struct pk_entry *entry = pk_table_ceiling(*address);
-    int error = 0;
+    /* A report claims the memory is PageKit's: the entry must still be. */
+    while (entry != NULL && pk_table_verify(entry->start, entry->end))
+        entry = pk_table_ceiling(*address);
     if (entry == NULL || entry->start > *address) {
         error = describe_kernel(*address, entry, info);
         if (error == -ENOMEM && entry != NULL) {
@@ -116,8 +140,11 @@ int pk_protection(uintptr_t address, size_t size, unsigned int *current, unsigne
         return -EINVAL;
     unsigned int shared_current = PK_PROT_ALL, shared_maximum = PK_PROT_ALL;
     uintptr_t covered = start;
-    pk_table_lock();
-    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start <= covered && covered < end;
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    for (struct pk_entry *entry = pk_table_ceiling(start);
+         entry != NULL && entry->start <= covered && covered < end && !(entry->flags & PK_ENTRY_INTERNAL);
          entry = pk_table_next(entry)) {
         shared_current &= entry->protection;
         shared_maximum &= entry->max_protection;

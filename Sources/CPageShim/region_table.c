@@ -1,9 +1,16 @@
+/*
+ * region_table.c - the store behind every operation: entries, names and the
+ * list of purgeable objects, all kept in PageKit's arena. It never calls an
+ * operation; an operation that removes entries releases what they owned.
+ */
 #include "internal.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "arena.h"
 
 static int compare(const struct pk_entry *a, const struct pk_entry *b)
 {
@@ -18,12 +25,6 @@ static struct pk_tree tree = RB_INITIALIZER(&tree);
 static LIST_HEAD(, pk_object) objects = LIST_HEAD_INITIALIZER(objects);
 static unsigned long entry_count;
 static uint64_t last_allocation;
-
-/* Freed entries kept for reuse, so that splitting and merging, which every
- * partial protect does, costs no trip through malloc. */
-#define ENTRY_CACHE_MAX 64
-static struct pk_entry *cached_entries[ENTRY_CACHE_MAX];
-static unsigned int cached_count;
 
 static pthread_mutex_t table_mutex = PTHREAD_MUTEX_INITIALIZER;
 
@@ -52,13 +53,23 @@ __attribute__((constructor)) static void install_fork_handlers(void)
     pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 }
 
-void pk_table_lock(void)
+/* Set while this thread holds the lock: a call from a signal handler that
+ * interrupted it must not wait for a lock its own thread holds. Initial
+ * exec, so the check is one thread-pointer-relative load. */
+static __thread bool holding __attribute__((tls_model("initial-exec")));
+
+int pk_table_lock(void)
 {
+    if (holding)
+        return -EDEADLK;
     pthread_mutex_lock(&table_mutex);
+    holding = true;
+    return 0;
 }
 
 void pk_table_unlock(void)
 {
+    holding = false;
     pthread_mutex_unlock(&table_mutex);
 }
 
@@ -111,34 +122,34 @@ void pk_table_insert(struct pk_entry *entry)
 
 static struct pk_entry *entry_new(void)
 {
-    return cached_count > 0 ? cached_entries[--cached_count] : malloc(sizeof(struct pk_entry));
+    return pk_arena_alloc(sizeof(struct pk_entry));
 }
 
 static void entry_free(struct pk_entry *entry)
 {
-    if (cached_count < ENTRY_CACHE_MAX)
-        cached_entries[cached_count++] = entry;
-    else
-        free(entry);
+    pk_arena_free(entry, sizeof *entry);
 }
 
-static void object_release(struct pk_object *object)
-{
-    if (--object->entries == 0) {
-        LIST_REMOVE(object, link);
-        pk_object_destroy(object);
-    }
-}
-
-void pk_table_delete(struct pk_entry *entry)
+struct pk_object *pk_table_delete(struct pk_entry *entry)
 {
     RB_REMOVE(pk_tree, &tree, entry);
     entry_count--;
-    if (entry->object != NULL)
-        object_release(entry->object);
+    struct pk_object *orphan = NULL;
+    if (entry->object != NULL && --entry->object->entries == 0) {
+        orphan = entry->object;
+        LIST_REMOVE(orphan, link);
+    }
     if (entry->name != NULL)
         pk_shared_name_release(entry->name);
     entry_free(entry);
+    return orphan;
+}
+
+/* Merging keeps one entry of the same object, so it never orphans one. */
+static void delete_merged(struct pk_entry *entry)
+{
+    if (pk_table_delete(entry) != NULL)
+        abort();
 }
 
 /* Links upper into the tree as entry's in-order successor, which it is:
@@ -173,17 +184,24 @@ struct pk_entry *pk_table_split(struct pk_entry *entry, uintptr_t address, struc
     return upper;
 }
 
+/* PageKit's own entries are never split: the arena keeps pointers to them,
+ * and no operation changes part of one. */
+static bool splittable(const struct pk_entry *entry)
+{
+    return entry != NULL && !(entry->flags & PK_ENTRY_INTERNAL);
+}
+
 void pk_table_clip(uintptr_t start, uintptr_t end, struct pk_spares *spares)
 {
     struct pk_entry *first = pk_table_lookup(start);
-    if (first != NULL && first->start < start)
+    if (splittable(first) && first->start < start)
         pk_table_split(first, start, spares);
     struct pk_entry *last = end > 0 ? pk_table_lookup(end - 1) : NULL;
-    if (last != NULL && last->end > end)
+    if (splittable(last) && last->end > end)
         pk_table_split(last, end, spares);
 }
 
-void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spares)
+void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spares, struct pk_orphans *orphans)
 {
     if (!pk_table_overlaps(start, end))
         return;
@@ -191,9 +209,16 @@ void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spa
     struct pk_entry *entry = pk_table_ceiling(start);
     while (entry != NULL && entry->start < end) {
         struct pk_entry *next = pk_table_next(entry);
-        pk_table_delete(entry);
+        if (splittable(entry))
+            pk_orphans_add(orphans, pk_table_delete(entry));
         entry = next;
     }
+}
+
+void pk_orphans_add(struct pk_orphans *orphans, struct pk_object *object)
+{
+    if (object != NULL)
+        LIST_INSERT_HEAD(&orphans->objects, object, link);
 }
 
 static bool same_name(const struct pk_shared_name *a, const struct pk_shared_name *b)
@@ -215,14 +240,14 @@ struct pk_entry *pk_table_coalesce_entry(struct pk_entry *entry)
     struct pk_entry *previous = pk_table_prev(entry);
     if (previous != NULL && mergeable(previous, entry)) {
         uintptr_t merged_end = entry->end;
-        pk_table_delete(entry);
+        delete_merged(entry);
         previous->end = merged_end;
         entry = previous;
     }
     struct pk_entry *next = pk_table_next(entry);
     if (next != NULL && mergeable(entry, next)) {
         uintptr_t merged_end = next->end;
-        pk_table_delete(next);
+        delete_merged(next);
         entry->end = merged_end;
     }
     return entry;
@@ -240,7 +265,7 @@ void pk_table_coalesce(uintptr_t start, uintptr_t end)
         struct pk_entry *next = pk_table_next(entry);
         if (next != NULL && mergeable(entry, next)) {
             uintptr_t merged_end = next->end;
-            pk_table_delete(next);
+            delete_merged(next);
             entry->end = merged_end;
             continue;
         }
@@ -284,10 +309,15 @@ void pk_spares_release(struct pk_spares *spares)
         entry_free(spares->entry[--spares->count]);
 }
 
+static size_t name_bytes(size_t length)
+{
+    return sizeof(struct pk_shared_name) + length + 1;
+}
+
 struct pk_shared_name *pk_shared_name_create(const char *text)
 {
     size_t length = strlen(text);
-    struct pk_shared_name *name = malloc(sizeof *name + length + 1);
+    struct pk_shared_name *name = pk_arena_alloc(name_bytes(length));
     if (name != NULL) {
         name->references = 1;
         memcpy(name->text, text, length + 1);
@@ -303,7 +333,7 @@ void pk_shared_name_retain(struct pk_shared_name *name)
 void pk_shared_name_release(struct pk_shared_name *name)
 {
     if (--name->references == 0)
-        free(name);
+        pk_arena_free(name, name_bytes(strlen(name->text)));
 }
 
 void pk_objects_insert(struct pk_object *object)

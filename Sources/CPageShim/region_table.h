@@ -5,7 +5,8 @@
  * A red-black tree (libbsd's sys/tree.h) of entries keyed by start address,
  * one entry per contiguous run with identical attributes. Entries are split
  * when part of a range changes and merged back when neighbours of the same
- * allocation become equal again. One mutex guards it; every function here
+ * allocation become equal again. Entries, objects and names live in
+ * PageKit's arena (arena.h). One mutex guards it all; every function here
  * except pk_table_lock() expects the caller to hold it.
  */
 #ifndef PAGEKIT_REGION_TABLE_H
@@ -24,12 +25,19 @@ struct pk_shared_name {
 
 /* One purgeable allocation: it changes state as a whole. */
 struct pk_object {
-    LIST_ENTRY(pk_object) link;
+    LIST_ENTRY(pk_object) link; /* in the table's list, or an orphan list */
     uintptr_t start, end;
     unsigned int entries; /* table entries that refer to it */
     int state;            /* PK_PURGEABLE_NONVOLATILE, _VOLATILE or _EMPTY */
     uintptr_t saved[];    /* while volatile: each page's first word */
 };
+
+/* Objects whose last entry an operation removed: it destroys them once
+ * the table is consistent again (pk_objects_destroy). */
+struct pk_orphans {
+    LIST_HEAD(, pk_object) objects;
+};
+#define PK_ORPHANS_INITIALIZER(orphans) {LIST_HEAD_INITIALIZER((orphans).objects)}
 
 /* pk_entry.flags */
 #define PK_ENTRY_PERMANENT 0x1u
@@ -37,6 +45,8 @@ struct pk_object {
 #define PK_ENTRY_NO_CACHE 0x4u
 #define PK_ENTRY_4GB_CHUNK 0x8u
 #define PK_ENTRY_SUPERPAGE 0x10u
+/* PageKit's own memory (arena.h): no user call may change it. */
+#define PK_ENTRY_INTERNAL 0x20u
 
 struct pk_entry {
     RB_ENTRY(pk_entry) link;
@@ -55,7 +65,9 @@ struct pk_spares {
     struct pk_entry *entry[3];
 };
 
-void pk_table_lock(void);
+/* 0, or -EDEADLK when this thread already holds the lock: a signal handler
+ * interrupted a PageKit call and called PageKit again. */
+int pk_table_lock(void) __attribute__((warn_unused_result));
 void pk_table_unlock(void);
 
 /* The entry containing address, or NULL. */
@@ -70,10 +82,14 @@ struct pk_entry *pk_table_prev(struct pk_entry *entry);
 bool pk_table_overlaps(uintptr_t start, uintptr_t end);
 
 void pk_table_insert(struct pk_entry *entry);
-/* Removes an entry and frees it, dropping its name and object references. */
-void pk_table_delete(struct pk_entry *entry);
-/* Deletes every entry, or part of one, in [start, end). */
-void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spares);
+/* Removes an entry and frees it, dropping its name and object references.
+ * Returns its object when this was the object's last entry (the caller
+ * destroys it), else NULL. */
+struct pk_object *pk_table_delete(struct pk_entry *entry);
+/* Deletes every entry, or part of one, in [start, end); objects left
+ * without entries join orphans. */
+void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spares, struct pk_orphans *orphans);
+void pk_orphans_add(struct pk_orphans *orphans, struct pk_object *object);
 /* Splits entries so that none straddles start or end. */
 void pk_table_clip(uintptr_t start, uintptr_t end, struct pk_spares *spares);
 /* Splits entry at address, which lies strictly inside it; returns the upper

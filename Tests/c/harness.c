@@ -204,16 +204,29 @@ static void take(uintptr_t start, uintptr_t end, bool contents, struct snapshot 
 {
     memset(snapshot, 0, sizeof *snapshot);
     snapshot->checksum = 0xCBF29CE484222325ULL;
+    enum { INTERNAL_MAX = 16 };
+    struct {
+        uintptr_t low, high;
+    } internal[INTERNAL_MAX];
+    int internal_count = 0;
     uintptr_t at = start;
     while (at < end && snapshot->regions < SNAPSHOT_REGIONS) {
         struct pk_region_info *info = &snapshot->region[snapshot->regions];
         if (pk_region(&at, info) != 0 || info->start >= end)
             break;
         at = info->start + info->size;
-        /* The stack and the heap move on their own; whole-space snapshots
-         * leave them out. */
+        /* The stack and the heap move on their own, and so does PageKit's
+         * own bookkeeping as it grows; whole-space snapshots leave them
+         * out. */
         if (!contents && (strcmp(info->name, "[stack]") == 0 || strcmp(info->name, "[heap]") == 0))
             continue;
+        if (info->flags & PK_REGION_INTERNAL) {
+            if (internal_count < INTERNAL_MAX) {
+                internal[internal_count].low = info->start;
+                internal[internal_count++].high = info->start + info->size;
+            }
+            continue;
+        }
         snapshot->regions++;
         uintptr_t from = info->start > start ? info->start : start;
         uintptr_t to = info->start + info->size < end ? info->start + info->size : end;
@@ -237,7 +250,11 @@ static void take(uintptr_t start, uintptr_t end, bool contents, struct snapshot 
         uintptr_t low, high;
         if (!contents && (strstr(line, "[stack]") != NULL || strstr(line, "[heap]") != NULL))
             continue;
-        if (sscanf(line, "%lx-%lx", &low, &high) == 2 && high > start && low < end) {
+        bool inside_pagekit = false;
+        if (sscanf(line, "%lx-%lx", &low, &high) == 2)
+            for (int i = 0; i < internal_count; i++)
+                inside_pagekit |= low >= internal[i].low && high <= internal[i].high;
+        if (!inside_pagekit && high > start && low < end) {
             size_t length = strlen(line);
             if (used + length < sizeof snapshot->kernel_maps) {
                 memcpy(snapshot->kernel_maps + used, line, length + 1);

@@ -350,16 +350,48 @@ TEST(allocate_rule8_failures_leave_address_unchanged)
     CHECK_ERRNO(pk_deallocate(region, PAGE), 0);
 }
 
-TEST(allocate_other_task_is_invalid)
+/* On macOS each call is a message to the task's port: a null or dead port
+ * fails to send, before any argument is looked at. */
+TEST(allocate_other_task_is_a_dead_port)
 {
-    vm_address_t address = 0;
-    CHECK_KR(vm_allocate(SELF + 1, &address, PAGE, VM_FLAGS_ANYWHERE), KERN_INVALID_ARGUMENT, EINVAL);
-    CHECK_INT(address, 0);
-    CHECK_KR(vm_deallocate(SELF + 1, 0x10000, PAGE), KERN_INVALID_ARGUMENT, EINVAL);
-    CHECK_KR(vm_protect(SELF + 1, 0x10000, PAGE, FALSE, VM_PROT_READ), KERN_INVALID_ARGUMENT, EINVAL);
-    int state = 0;
-    CHECK_KR(vm_purgable_control(SELF + 1, 0x10000, VM_PURGABLE_GET_STATE, &state), KERN_INVALID_ARGUMENT, EINVAL);
+    const mach_port_t tasks[] = {MACH_PORT_NULL, SELF + 1, 0xFFFFFFFFu};
+    vm_address_t region = allocate_or_die(PAGE, 0);
+    struct snapshot before;
+    snapshot_take_all(&before);
+    for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++) {
+        vm_address_t address = 0;
+        CHECK_KR(vm_allocate(tasks[i], &address, PAGE, VM_FLAGS_ANYWHERE), MACH_SEND_INVALID_DEST, ESRCH);
+        CHECK_INT(address, 0);
+        mach_vm_address_t wide = region;
+        CHECK_KR(mach_vm_allocate(tasks[i], &wide, PAGE, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE), MACH_SEND_INVALID_DEST,
+                 ESRCH);
+        CHECK_INT(wide, region);
+        CHECK_KR(vm_allocate(tasks[i], NULL, PAGE, 0x40), MACH_SEND_INVALID_DEST, ESRCH);
+        CHECK_KR(vm_deallocate(tasks[i], region, PAGE), MACH_SEND_INVALID_DEST, ESRCH);
+        CHECK_KR(mach_vm_deallocate(tasks[i], region, PAGE), MACH_SEND_INVALID_DEST, ESRCH);
+        CHECK_KR(vm_protect(tasks[i], region, PAGE, FALSE, VM_PROT_READ), MACH_SEND_INVALID_DEST, ESRCH);
+        CHECK_KR(mach_vm_protect(tasks[i], region, PAGE, TRUE, 0x100), MACH_SEND_INVALID_DEST, ESRCH);
+        int state = VM_PURGABLE_VOLATILE;
+        CHECK_KR(vm_purgable_control(tasks[i], region, VM_PURGABLE_SET_STATE, &state), MACH_SEND_INVALID_DEST, ESRCH);
+        CHECK_KR(mach_vm_purgable_control(tasks[i], region, 99, NULL), MACH_SEND_INVALID_DEST, ESRCH);
+        vm_region_basic_info_data_64_t info;
+        mach_msg_type_number_t count = VM_REGION_BASIC_INFO_COUNT_64;
+        mach_vm_address_t where = region;
+        mach_vm_size_t size = 0;
+        CHECK_KR(mach_vm_region(tasks[i], &where, &size, VM_REGION_BASIC_INFO_64, (vm_region_info_t)&info, &count, NULL),
+                 MACH_SEND_INVALID_DEST, ESRCH);
+        vm_address_t narrow = region;
+        vm_size_t narrow_size = 0;
+        CHECK_KR(vm_region_64(tasks[i], &narrow, &narrow_size, VM_REGION_BASIC_INFO_64, (vm_region_info_t)&info, &count,
+                              NULL),
+                 MACH_SEND_INVALID_DEST, ESRCH);
+        CHECK_INT(where, region);
+    }
+    CHECK_NOTHING_CHANGED(&before);
+    CHECK(strcmp(mach_error_string(MACH_SEND_INVALID_DEST), "MACH_SEND_INVALID_DEST") == 0);
+    CHECK_INT(MACH_SEND_INVALID_DEST, 0x10000003);
     CHECK_KR(vm_allocate(SELF, NULL, PAGE, VM_FLAGS_ANYWHERE), KERN_INVALID_ARGUMENT, EINVAL);
+    CHECK_ERRNO(pk_deallocate(region, PAGE), 0);
 }
 
 TEST(allocate_native_name_is_checked_first)

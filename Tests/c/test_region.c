@@ -119,7 +119,7 @@ TEST(region_rule2_count_too_small_or_unknown_flavor)
     CHECK_KR(mach_vm_region(SELF, &address, &size, VM_REGION_BASIC_INFO_64, NULL, &count, NULL),
              KERN_INVALID_ARGUMENT, EINVAL);
     CHECK_KR(mach_vm_region(SELF + 1, &address, &size, VM_REGION_BASIC_INFO_64, (vm_region_info_t)&info, &count, NULL),
-             KERN_INVALID_ARGUMENT, EINVAL);
+             MACH_SEND_INVALID_DEST, ESRCH);
     CHECK_INT(address, region);
     CHECK_ERRNO(pk_deallocate(region, PAGE), 0);
 }

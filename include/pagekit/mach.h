@@ -61,7 +61,7 @@ typedef unsigned long long memory_object_offset_t;
 #endif
 
 #define MACH_PORT_NULL ((mach_port_t)0)
-/* The port name this process calls itself; any other task is refused. */
+/* The port name this process calls itself; any other task is a dead port. */
 #define PK_MACH_TASK_SELF ((mach_port_t)0x203)
 
 #define KERN_SUCCESS PK_KERN_SUCCESS
@@ -71,7 +71,9 @@ typedef unsigned long long memory_object_offset_t;
 #define KERN_INVALID_ARGUMENT PK_KERN_INVALID_ARGUMENT
 #define KERN_FAILURE PK_KERN_FAILURE
 #define KERN_RESOURCE_SHORTAGE PK_KERN_RESOURCE_SHORTAGE
+#define KERN_ABORTED PK_KERN_ABORTED
 #define KERN_NOT_SUPPORTED PK_KERN_NOT_SUPPORTED
+#define MACH_SEND_INVALID_DEST PK_MACH_SEND_INVALID_DEST
 
 #define VM_PROT_NONE ((vm_prot_t)0x00)
 #define VM_PROT_READ ((vm_prot_t)0x01)
@@ -195,9 +197,25 @@ static inline kern_return_t pk_mach_result(enum pk_operation operation, int erro
     return pk_kern_return(operation, error);
 }
 
+/* On macOS a Mach call is a message to the task's port: a null or dead
+ * port (anything but mach_task_self() here) fails to send. errno: ESRCH,
+ * no such task. */
+static inline bool pk_mach_bad_task(mach_port_t task)
+{
+    return task != mach_task_self();
+}
+
+static inline kern_return_t pk_mach_invalid_destination(void)
+{
+    errno = ESRCH;
+    return MACH_SEND_INVALID_DEST;
+}
+
 static inline kern_return_t pk_mach_allocate(vm_map_t task, uintptr_t *address, uint64_t size, int flags)
 {
-    if (task != mach_task_self() || address == NULL)
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (address == NULL)
         return pk_mach_result(PK_OP_ALLOCATE, -EINVAL);
     uintptr_t where = *address;
     int error = pk_allocate(&where, (size_t)size, (unsigned int)flags, NULL);
@@ -219,8 +237,8 @@ static inline kern_return_t vm_allocate(vm_map_t task, vm_address_t *address, vm
 
 static inline kern_return_t mach_vm_deallocate(vm_map_t task, mach_vm_address_t address, mach_vm_size_t size)
 {
-    if (task != mach_task_self())
-        return pk_mach_result(PK_OP_DEALLOCATE, -EINVAL);
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
     return pk_mach_result(PK_OP_DEALLOCATE, pk_deallocate((uintptr_t)address, (size_t)size));
 }
 
@@ -232,8 +250,8 @@ static inline kern_return_t vm_deallocate(vm_map_t task, vm_address_t address, v
 static inline kern_return_t mach_vm_protect(vm_map_t task, mach_vm_address_t address, mach_vm_size_t size,
                                             boolean_t set_maximum, vm_prot_t new_protection)
 {
-    if (task != mach_task_self())
-        return pk_mach_result(PK_OP_PROTECT, -EINVAL);
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
     return pk_mach_result(PK_OP_PROTECT, pk_protect((uintptr_t)address, (size_t)size, set_maximum != 0,
                                                     (unsigned int)new_protection));
 }
@@ -247,8 +265,8 @@ static inline kern_return_t vm_protect(vm_map_t task, vm_address_t address, vm_s
 static inline kern_return_t mach_vm_purgable_control(vm_map_t task, mach_vm_address_t address,
                                                      vm_purgable_t control, int *state)
 {
-    if (task != mach_task_self())
-        return pk_mach_result(PK_OP_PURGEABLE_CONTROL, -EINVAL);
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
     return pk_mach_result(PK_OP_PURGEABLE_CONTROL, pk_purgeable_control((uintptr_t)address, control, state));
 }
 
@@ -295,7 +313,9 @@ static inline kern_return_t pk_mach_region(vm_map_read_t task, uintptr_t *addres
     mach_msg_type_number_t needed = flavor == VM_REGION_BASIC_INFO_64   ? VM_REGION_BASIC_INFO_COUNT_64
                                     : flavor == VM_REGION_EXTENDED_INFO ? VM_REGION_EXTENDED_INFO_COUNT
                                                                         : 0;
-    if (task != mach_task_self() || address == NULL || size == NULL || info == NULL || count == NULL ||
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (address == NULL || size == NULL || info == NULL || count == NULL ||
         needed == 0 || *count < needed)
         return pk_mach_result(PK_OP_REGION, -EINVAL);
     struct pk_region_info region;

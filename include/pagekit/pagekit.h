@@ -15,6 +15,9 @@
  *   EPERM       sealed memory
  *   EAGAIN      a resource limit
  *   EOPNOTSUPP  the running kernel lacks the feature
+ *   EDEADLK     called from a signal handler that interrupted a PageKit
+ *               call on the same thread (which holds the table lock):
+ *               nothing was done, and waiting would never end
  *
  * pk_kern_return() turns (operation, errno) into the Mach kern_return_t that
  * include/pagekit/mach.h returns. The flag, protection and state values below
@@ -217,6 +220,11 @@ PK_EXPORT PK_WARN_UNUSED int pk_name_check(const char *PK_NONNULL name);
 #define PK_REGION_4GB_CHUNK 0x40u
 #define PK_REGION_SUPERPAGE 0x80u
 #define PK_REGION_NAME_IN_KERNEL 0x100u /* the name shows in /proc/PID/maps */
+/* PageKit's own bookkeeping (named "pagekit"). No call changes it: to
+ * them it is a hole that never fills. Allocating over it gives EEXIST,
+ * deallocating leaves it mapped, and protecting, freezing, naming,
+ * populating or purgeable control there give ENOMEM. */
+#define PK_REGION_INTERNAL 0x200u
 
 struct pk_region_info {
     uintptr_t start;
@@ -331,7 +339,11 @@ enum pk_operation {
 #define PK_KERN_INVALID_ARGUMENT 4
 #define PK_KERN_FAILURE 5
 #define PK_KERN_RESOURCE_SHORTAGE 6
+#define PK_KERN_ABORTED 14
 #define PK_KERN_NOT_SUPPORTED 46
+/* What a Mach call to a task port that is null or dead returns: the call is
+ * a message, and its destination is invalid. */
+#define PK_MACH_SEND_INVALID_DEST 0x10000003
 
 /**
  * The Mach kern_return_t for an operation's result (0 or an errno, of either
