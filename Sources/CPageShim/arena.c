@@ -272,9 +272,12 @@ void pk_arena_free(void *block, size_t size)
 
 void pk_arena_usage(struct pk_arena_usage *usage)
 {
+    bool locked = pk_table_lock() == 0;
     *usage = (struct pk_arena_usage){.in_use = in_use, .chunks = chunk_count};
     for (unsigned int i = 0; i < chunk_count; i++) {
         usage->committed += chunks[i].committed - chunks[i].base;
         usage->reserved += chunks[i].end - chunks[i].base;
     }
+    if (locked)
+        pk_table_unlock();
 }

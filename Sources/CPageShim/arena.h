@@ -9,7 +9,7 @@
  * (PK_ENTRY_INTERNAL), which no call a user makes can protect, unmap,
  * overwrite, name or make purgeable.
  *
- * Every function here runs with the table lock held.
+ * Every function here but pk_arena_usage runs with the table lock held.
  */
 #ifndef PAGEKIT_ARENA_H
 #define PAGEKIT_ARENA_H
@@ -28,6 +28,7 @@ struct pk_arena_usage {
     size_t reserved;  /* address space reserved, committed included */
     unsigned int chunks;
 };
+/* Takes the table lock itself: for tests and benchmarks. */
 void pk_arena_usage(struct pk_arena_usage *usage);
 
 #endif

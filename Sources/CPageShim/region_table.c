@@ -53,24 +53,28 @@ __attribute__((constructor)) static void install_fork_handlers(void)
     pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 }
 
-/* Set while this thread holds the lock: a call from a signal handler that
- * interrupted it must not wait for a lock its own thread holds. Initial
- * exec, so the check is one thread-pointer-relative load. */
-static __thread bool holding __attribute__((tls_model("initial-exec")));
+/* Set while this thread takes, holds or releases the lock: a call from a
+ * signal handler that interrupted it must not wait for a lock its own
+ * thread holds. The signal fences keep the flag around the mutex calls as
+ * the handler sees it. Initial exec, so the check is one
+ * thread-pointer-relative load. */
+static __thread bool busy __attribute__((tls_model("initial-exec")));
 
 int pk_table_lock(void)
 {
-    if (holding)
+    if (busy)
         return -EDEADLK;
+    busy = true;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     pthread_mutex_lock(&table_mutex);
-    holding = true;
     return 0;
 }
 
 void pk_table_unlock(void)
 {
-    holding = false;
     pthread_mutex_unlock(&table_mutex);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    busy = false;
 }
 
 struct pk_entry *pk_table_ceiling(uintptr_t address)

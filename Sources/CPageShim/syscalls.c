@@ -15,6 +15,7 @@ struct injection {
 };
 
 static struct injection injections[PK_SYS_COUNT];
+static void (*_Atomic hooks[PK_SYS_COUNT])(void);
 static _Atomic unsigned long calls[PK_SYS_COUNT];
 /* Set while a test injects or counts: the fast path is one relaxed load. */
 static _Atomic bool armed;
@@ -38,6 +39,13 @@ void pk_sys_inject_clear(void)
         atomic_store(&injections[call].error, 0);
 }
 
+void pk_sys_hook(enum pk_syscall call, void (*hook)(void))
+{
+    if (hook != NULL)
+        atomic_store(&armed, true);
+    atomic_store(&hooks[call], hook);
+}
+
 unsigned long pk_sys_calls(enum pk_syscall call)
 {
     return atomic_load(&calls[call]);
@@ -49,6 +57,9 @@ static int injected(enum pk_syscall call)
     if (!atomic_load_explicit(&armed, memory_order_relaxed))
         return 0;
     atomic_fetch_add_explicit(&calls[call], 1, memory_order_relaxed);
+    void (*hook)(void) = atomic_load(&hooks[call]);
+    if (hook != NULL)
+        hook();
     struct injection *injection = &injections[call];
     int error = atomic_load_explicit(&injection->error, memory_order_relaxed);
     if (error == 0)

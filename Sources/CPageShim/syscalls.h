@@ -43,6 +43,9 @@ void pk_sys_inject_clear(void);
 /* Testing: count calls (and allow injections) from now on. Injecting arms
  * it too; production code never pays more than one relaxed load. */
 void pk_sys_record(bool on);
+/* Testing: runs hook just before each call of this kind (NULL removes
+ * it), for example to raise a signal while PageKit holds its lock. */
+void pk_sys_hook(enum pk_syscall call, void (*hook)(void));
 /* How many calls of this kind were made while recording. */
 unsigned long pk_sys_calls(enum pk_syscall call);
 

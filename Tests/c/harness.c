@@ -290,6 +290,73 @@ void snapshot_compare(const char *file, int line, const struct snapshot *before,
         harness_fail(file, line, "memory contents changed");
 }
 
+/* The table against the kernel. */
+
+struct kernel_vma {
+    uintptr_t start, end;
+    unsigned int protection;
+    bool anonymous;
+};
+
+static int read_kernel_vmas(struct kernel_vma *vmas, int capacity)
+{
+    FILE *maps = fopen("/proc/self/maps", "re");
+    char line[512], perms[8];
+    int count = 0;
+    while (maps != NULL && count < capacity && fgets(line, sizeof line, maps) != NULL) {
+        uintptr_t low, high;
+        unsigned long inode;
+        int name_at = 0;
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %lu %n", &low, &high, perms, &inode, &name_at) < 4)
+            continue;
+        const char *name = name_at > 0 ? line + name_at : "";
+        vmas[count++] = (struct kernel_vma){
+            low, high,
+            (perms[0] == 'r' ? 1u : 0u) | (perms[1] == 'w' ? 2u : 0u) | (perms[2] == 'x' ? 4u : 0u),
+            perms[3] == 'p' && inode == 0 && (name[0] == '\n' || name[0] == '\0' || strncmp(name, "[anon:", 6) == 0),
+        };
+    }
+    if (maps != NULL)
+        fclose(maps);
+    return count;
+}
+
+int table_kernel_mismatches(void)
+{
+    static struct kernel_vma vmas[8192];
+    int count = read_kernel_vmas(vmas, 8192);
+    int mismatches = 0;
+    uintptr_t at = 0, last_end = 0;
+    struct pk_region_info info;
+    while (pk_region(&at, &info) == 0) {
+        if (info.start < last_end)
+            mismatches++;
+        last_end = info.start + info.size;
+        if (info.flags & (PK_REGION_OWNED | PK_REGION_INTERNAL)) {
+            for (uintptr_t page = info.start; page < last_end; page += PAGE) {
+                int found = -1;
+                for (int i = 0; i < count && found < 0; i++)
+                    if (vmas[i].start <= page && page < vmas[i].end)
+                        found = i;
+                if (found < 0 || !vmas[found].anonymous ||
+                    ((info.flags & PK_REGION_OWNED) && vmas[found].protection != info.protection)) {
+                    fprintf(stderr, "    table and kernel differ at %#lx (region %#lx+%#zx, flags %#x)\n",
+                            (unsigned long)page, (unsigned long)info.start, info.size, info.flags);
+                    mismatches++;
+                    break;
+                }
+                /* Skip to the end of this kernel mapping. */
+                if (vmas[found].end < last_end)
+                    page = vmas[found].end - PAGE;
+                else
+                    break;
+            }
+        }
+        at = last_end;
+    }
+    return mismatches;
+}
+
 /* Helpers. */
 
 uintptr_t allocate_or_die(size_t size, unsigned int flags)

@@ -115,6 +115,12 @@ void snapshot_take_all(struct snapshot *snapshot);
 bool snapshot_equal(const struct snapshot *before, const struct snapshot *after);
 void snapshot_compare(const char *file, int line, const struct snapshot *before, const struct snapshot *after);
 
+/* Walks the whole address space with pk_region and compares it with
+ * /proc/self/maps: regions do not overlap, every page PageKit reports as
+ * its own is private anonymous memory with the protection the table
+ * records. The number of differences, each printed. */
+int table_kernel_mismatches(void);
+
 /* Helpers. */
 uintptr_t allocate_or_die(size_t size, unsigned int flags);
 /* A plain mmap that PageKit knows nothing about. */
