@@ -30,13 +30,12 @@ public struct MemoryTag: RawRepresentable, Sendable, Hashable, CustomStringConve
     /// Gives every region with this tag, now and later, a name for
     /// `/proc/PID/maps` (`nil` restores ``defaultName``).
     ///
-    /// - Throws: ``PageError/invalidArgument`` for tag 0 or a name longer
-    ///   than 79 bytes or with a character other than printable ASCII
-    ///   without `\`, `` ` ``, `$`, `[`, `]`.
+    /// - Throws: ``PageError/invalidArgument`` (`EINVAL`) for tag 0 or a name
+    ///   longer than 79 bytes or with a character other than printable ASCII
+    ///   without `\`, `` ` ``, `$`, `[`, `]`; a name with an embedded NUL is
+    ///   refused too, never cut short. The tag's name stays as it was then.
     public func setName(_ name: String?) throws(PageError) {
-        try PageError.check(.name) {
-            if let name { pk_tag_name(UInt32(rawValue), name) } else { pk_tag_name(UInt32(rawValue), nil) }
-        }
+        try PageError.check(.name) { withNativeName(name) { pk_tag_name(UInt32(rawValue), $0) } }
     }
 
     public var description: String { "tag \(rawValue)" }

@@ -65,9 +65,12 @@ public struct PageRegion: ~Copyable, @unchecked Sendable {
     ///   - tag: A tag for the region (`VM_MAKE_TAG`), shown by queries and,
     ///     where the kernel can, in `/proc/PID/maps`.
     ///   - name: A name for `/proc/PID/maps` (79 bytes at most, printable
-    ///     ASCII without `\`, `` ` ``, `$`, `[`, `]`).
-    /// - Throws: ``PageError/invalidArgument`` for size 0, a size too large
-    ///   to round, or a bad name; ``PageError/noSpace`` when no room is left.
+    ///     ASCII without `\`, `` ` ``, `$`, `[`, `]`). A name with an
+    ///     embedded NUL is refused, never cut short at the NUL.
+    /// - Throws: ``PageError/invalidArgument`` (`EINVAL`) for size 0, a size
+    ///   too large to round, or a bad name, including one with an embedded
+    ///   NUL; no region is made then. ``PageError/noSpace`` when no room is
+    ///   left.
     public init(byteCount: Int, options: Options = [], tag: MemoryTag? = nil, name: String? = nil) throws(PageError) {
         let address = try PageRegion.allocate(
             at: 0, byteCount: byteCount, flags: PK_ALLOC_ANYWHERE | options.flags, options: options, tag: tag,
@@ -82,7 +85,8 @@ public struct PageRegion: ~Copyable, @unchecked Sendable {
     /// - Throws: ``PageError/noSpace`` when any page of the range is already
     ///   mapped (the mapping there is untouched); ``PageError/invalidAddress``
     ///   for a range outside the usable address space;
-    ///   ``PageError/invalidArgument`` for size 0 or a bad name.
+    ///   ``PageError/invalidArgument`` for size 0 or a bad name (one with an
+    ///   embedded NUL too); nothing is mapped then.
     public init(
         at address: UnsafeMutableRawPointer, byteCount: Int, options: Options = [], tag: MemoryTag? = nil,
         name: String? = nil
@@ -133,7 +137,7 @@ public struct PageRegion: ~Copyable, @unchecked Sendable {
         var mapped = address
         let allFlags = flags | (UInt32(tag?.rawValue ?? 0) << 24)
         try PageError.check(operation) {
-            withOptionalCString(name) { pk_allocate(&mapped, byteCount, allFlags, $0) }
+            withNativeName(name) { pk_allocate(&mapped, byteCount, allFlags, $0) }
         }
         if options.contains(.populate) {
             let populated = pk_populate(mapped, byteCount)
@@ -261,11 +265,12 @@ public struct PageRegion: ~Copyable, @unchecked Sendable {
     /// or removes it with `nil`. Where the kernel cannot name anonymous
     /// memory, the name is kept in PageKit's table and reported by ``info``.
     ///
-    /// - Throws: ``PageError/invalidArgument`` for a bad name or pages outside
-    ///   the region.
+    /// - Throws: ``PageError/invalidArgument`` (`EINVAL`) for a bad name,
+    ///   including one with an embedded NUL, which is refused rather than cut
+    ///   short, or for pages outside the region; the old name stays then.
     public mutating func setName(_ name: String?, pages: Range<Int>? = nil) throws(PageError) {
         let (start, size) = try byteRange(of: pages ?? 0..<pageCount, for: .name)
-        try PageError.check(.name) { withOptionalCString(name) { pk_name(start, size, $0) } }
+        try PageError.check(.name) { withNativeName(name) { pk_name(start, size, $0) } }
     }
 
     /// What PageKit records for the region: one entry per run of pages with
@@ -282,7 +287,15 @@ public struct PageRegion: ~Copyable, @unchecked Sendable {
     }
 }
 
-func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
-    guard let string else { return body(nil) }
-    return string.withCString { body($0) }
+/// Calls the native `body` with `name` as a C string (`nil` stays `NULL`)
+/// and returns its result, a native 0 or -errno.
+///
+/// The one door every name takes into C: a name with an embedded NUL would
+/// reach C cut short at the NUL, so it is refused here with `-EINVAL`
+/// instead, without calling `body`, and goes through `PageError.check`
+/// like every native failure.
+func withNativeName(_ name: String?, _ body: (UnsafePointer<CChar>?) -> Int32) -> Int32 {
+    guard let name else { return body(nil) }
+    guard !name.utf8.contains(0) else { return -Errno.invalidArgument.rawValue }
+    return name.withCString { body($0) }
 }

@@ -324,6 +324,115 @@ private let page = PageRegion.pageSize
     }
 }
 
+/// A name with an embedded NUL would reach C cut short at the NUL
+/// ("cache\0evil" as "cache"): every Swift door that takes a name refuses it
+/// with KERN_INVALID_ARGUMENT / EINVAL and changes nothing, while the same
+/// name without the NUL is accepted.
+@Suite struct EmbeddedNULNames {
+    private func refusal(_ body: () throws(PageError) -> Void) -> PageError? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private func expectInvalidArgument(
+        _ error: PageError?, _ operation: PageError.Operation, _ comment: Comment? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(error != nil, "the name was accepted", sourceLocation: sourceLocation)
+        #expect(error?.code == .invalidArgument, comment, sourceLocation: sourceLocation)
+        #expect(error?.errno == .invalidArgument, comment, sourceLocation: sourceLocation)
+        #expect(error?.operation == operation, comment, sourceLocation: sourceLocation)
+    }
+
+    @Test func allocationAnywhere() throws {
+        expectInvalidArgument(
+            refusal { () throws(PageError) in _ = try PageRegion(byteCount: page, name: "cache-anywhere\0evil") },
+            .allocate)
+        #expect(ownedRegions(named: "cache-anywhere").isEmpty)
+        let region = try PageRegion(byteCount: page, name: "cache-anywhere")
+        #expect(try region.info[0].name == "cache-anywhere")
+        #expect(ownedRegions(named: "cache-anywhere").map(\.start) == [UInt(bitPattern: region.baseAddress)])
+    }
+
+    @Test func allocationAtAFreeAddress() throws {
+        let area = PrivateArea(pages: 1)
+        munmap(area.start, page)  // a hole inside the area, which nobody else fills
+        let address = UInt(bitPattern: area.start)
+        expectInvalidArgument(
+            refusal { () throws(PageError) in
+                _ = try PageRegion(at: area.start, byteCount: page, name: "cache-fixed\0evil")
+            },
+            .allocateFixed)
+        #expect(!isMapped(address, page))
+        let region = try PageRegion(at: area.start, byteCount: page, name: "cache-fixed")
+        #expect(region.baseAddress == area.start)
+        #expect(try region.info[0].name == "cache-fixed")
+    }
+
+    @Test func allocationOverwriting() throws {
+        // A foreign page inside a private area: were it unmapped, nobody else
+        // could refill the hole.
+        let area = PrivateArea(pages: 1)
+        let foreign = mmap(area.start, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)!
+        foreign.storeBytes(of: 0xBEEF, as: UInt32.self)
+        expectInvalidArgument(
+            refusal { () throws(PageError) in
+                _ = try PageRegion(overwritingAt: foreign, byteCount: page, name: "cache-overwrite\0evil")
+            },
+            .allocateFixed)
+        try #require(isMapped(UInt(bitPattern: foreign), page))
+        #expect(foreign.load(as: UInt32.self) == 0xBEEF)
+        #expect(try !RegionInfo.at(UInt(bitPattern: foreign)).isOwned)
+        let replacement = try PageRegion(overwritingAt: foreign, byteCount: page, name: "cache-overwrite")
+        #expect(try replacement.info[0].name == "cache-overwrite")
+        #expect(replacement.bytes.unsafeLoad(as: UInt32.self) == 0)
+    }
+
+    @Test func purgeableAllocation() throws {
+        expectInvalidArgument(
+            refusal { () throws(PageError) in _ = try PurgeableRegion(byteCount: page, name: "cache-purgeable\0evil") },
+            .allocate)
+        #expect(ownedRegions(named: "cache-purgeable").isEmpty)
+        let region = try PurgeableRegion(byteCount: page, name: "cache-purgeable")
+        #expect(try region.info[0].name == "cache-purgeable")
+    }
+
+    @Test func regionName() throws {
+        for name in ["cache\0evil", "\0cache", "cache\0"] {
+            let shown = Comment(rawValue: name.debugDescription)
+            var region = try PageRegion(byteCount: 2 * page, name: "before")
+            expectInvalidArgument(refusal { () throws(PageError) in try region.setName(name) }, .name, shown)
+            expectInvalidArgument(
+                refusal { () throws(PageError) in try region.setName(name, pages: 1..<2) }, .name, shown)
+            var info = try region.info
+            #expect(info.count == 1, shown)
+            #expect(info[0].name == "before", shown)
+            let withoutNUL = String(name.filter { $0 != "\0" })
+            try region.setName(withoutNUL)
+            info = try region.info
+            #expect(info.count == 1, shown)
+            #expect(info[0].name == withoutNUL, shown)
+        }
+    }
+
+    @Test func tagName() throws {
+        let tag = MemoryTag.applicationSpecific(13)
+        defer { try? tag.setName(nil) }
+        let region = try PageRegion(byteCount: page, tag: tag)
+        expectInvalidArgument(refusal { () throws(PageError) in try tag.setName("cache\0evil") }, .name)
+        #expect(try region.info[0].name == tag.defaultName)
+        try tag.setName("tagged")
+        expectInvalidArgument(refusal { () throws(PageError) in try tag.setName("cache\0evil") }, .name)
+        #expect(try region.info[0].name == "tagged")
+        try tag.setName("cacheevil")
+        #expect(try region.info[0].name == "cacheevil")
+    }
+}
+
 /// The accessors trap, with a message, rather than let an access fault;
 /// each test checks the message, so a thrown error cannot pass for a trap.
 @Suite struct AccessTraps {

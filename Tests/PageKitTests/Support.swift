@@ -113,3 +113,17 @@ final class PrivateArea: @unchecked Sendable {
         munmap(base, byteCount)
     }
 }
+
+/// The regions PageKit owns that carry exactly `name`, anywhere in the
+/// address space: proves a refused allocation anywhere left no region behind.
+func ownedRegions(named name: String) -> [RegionInfo] {
+    var found: [RegionInfo] = []
+    var address: UInt = 0
+    while let info = try? RegionInfo.at(address) {
+        if info.isOwned && info.name == name { found.append(info) }
+        let (end, overflow) = info.start.addingReportingOverflow(UInt(info.byteCount))
+        guard !overflow, end > address else { break }
+        address = end
+    }
+    return found
+}
