@@ -22,8 +22,12 @@ public struct KernReturn: RawRepresentable, Sendable, Hashable, CustomStringConv
     public static let invalidArgument = KernReturn(rawValue: PK_KERN_INVALID_ARGUMENT)
     /// Any other failure. `KERN_FAILURE` (5).
     public static let failure = KernReturn(rawValue: PK_KERN_FAILURE)
-    /// A resource limit was hit. `KERN_RESOURCE_SHORTAGE` (6).
+    /// A resource limit was hit, the kernel's limit on the number of
+    /// mappings among them. `KERN_RESOURCE_SHORTAGE` (6).
     public static let resourceShortage = KernReturn(rawValue: PK_KERN_RESOURCE_SHORTAGE)
+    /// Nothing was done: the call came from a signal handler that interrupted
+    /// a PageKit call on the same thread (`EDEADLK`). `KERN_ABORTED` (14).
+    public static let aborted = KernReturn(rawValue: PK_KERN_ABORTED)
     /// The running kernel lacks the feature. `KERN_NOT_SUPPORTED` (46).
     public static let notSupported = KernReturn(rawValue: PK_KERN_NOT_SUPPORTED)
 

@@ -155,4 +155,6 @@ extension PageError {
     public static let resourceShortage = KernReturn.resourceShortage
     /// `KERN_NOT_SUPPORTED`, for matching.
     public static let notSupported = KernReturn.notSupported
+    /// `KERN_ABORTED`, for matching.
+    public static let aborted = KernReturn.aborted
 }

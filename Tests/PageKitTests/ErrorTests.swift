@@ -17,6 +17,9 @@ import Testing
             (.region, .noMemory, .invalidAddress),
             (.protect, .resourceTemporarilyUnavailable, .resourceShortage),
             (.protect, .ioError, .failure),
+            (.protect, .fileExists, .noSpace),
+            (.protect, .deadlock, .aborted),
+            (.allocate, .deadlock, .aborted),
         ]
         for (operation, errno, code) in cases {
             let error = PageError(operation, errno: errno)
@@ -34,7 +37,9 @@ import Testing
         #expect(KernReturn.failure.rawValue == 5)
         #expect(KernReturn.resourceShortage.rawValue == 6)
         #expect(KernReturn.notSupported.rawValue == 46)
+        #expect(KernReturn.aborted.rawValue == 14)
         #expect(KernReturn.noSpace.description == "KERN_NO_SPACE")
+        #expect(KernReturn.aborted.description == "KERN_ABORTED")
     }
 
     @Test func descriptionNamesEverything() {
