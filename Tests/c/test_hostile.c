@@ -5,7 +5,6 @@
 #include "harness.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -132,38 +131,44 @@ TEST(hostile_pagekit_memory_is_out_of_the_callers_reach)
     CHECK_INT(table_kernel_mismatches(), 0);
 }
 
-/* User pages right around PageKit's memory: calls over the whole stretch
- * act on the user's pages only, or see the hole. */
+/* A user page right beside PageKit's memory (below it, or above where
+ * something else lies below): calls over both act on the user's page only,
+ * or see the hole. */
 TEST(hostile_calls_around_pagekit_memory)
 {
     uintptr_t warm = allocate_or_die(PAGE, 0);
     struct pk_region_info internal;
     CHECK(find_internal(&internal));
-    uintptr_t below = internal.start - PAGE, above = internal.start + internal.size;
-    /* The chunk's other part may lie above; go past every internal region. */
+    uintptr_t low = internal.start, high = internal.start + internal.size;
+    /* The chunk's other part lies above; take in every internal region. */
     struct pk_region_info next;
-    uintptr_t at = above;
-    while (pk_region(&at, &next) == 0 && next.start == above && (next.flags & PK_REGION_INTERNAL)) {
-        above = next.start + next.size;
-        at = above;
+    uintptr_t at = high;
+    while (pk_region(&at, &next) == 0 && next.start == high && (next.flags & PK_REGION_INTERNAL)) {
+        high = next.start + next.size;
+        at = high;
     }
-    if (is_mapped(below) || is_mapped(above))
-        SKIP("something else is mapped right next to PageKit's arena in this process");
-    CHECK_ERRNO(pk_allocate(&below, PAGE, PK_ALLOC_FIXED, NULL), 0);
-    CHECK_ERRNO(pk_allocate(&above, PAGE, PK_ALLOC_FIXED, NULL), 0);
-    size_t span = above + PAGE - below;
+    uintptr_t user;
+    if (!is_mapped(low - PAGE))
+        user = low - PAGE;
+    else if (!is_mapped(high))
+        user = high;
+    else
+        SKIP("other mappings lie right below and right above PageKit's arena in this process");
+    CHECK_ERRNO(pk_allocate(&user, PAGE, PK_ALLOC_FIXED, NULL), 0);
+    fill_pattern(user, PAGE, 9);
+    uintptr_t from = user < low ? user : low, to = user < low ? high : user + PAGE;
 
     struct snapshot before;
-    snapshot_take(below, below + PAGE, &before);
-    CHECK_KR(vm_protect(SELF, below, span, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS, ENOMEM);
-    CHECK_UNCHANGED(below, below + PAGE, &before);
-    vm_address_t over = below;
-    CHECK_KR(vm_allocate(SELF, &over, span, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE), KERN_NO_SPACE, EEXIST);
-    CHECK_UNCHANGED(below, below + PAGE, &before);
+    snapshot_take(user, user + PAGE, &before);
+    CHECK_KR(vm_protect(SELF, from, to - from, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS, ENOMEM);
+    CHECK_UNCHANGED(user, user + PAGE, &before);
+    vm_address_t over = from;
+    CHECK_KR(vm_allocate(SELF, &over, to - from, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE), KERN_NO_SPACE, EEXIST);
+    CHECK_INT(over, from);
+    CHECK_UNCHANGED(user, user + PAGE, &before);
 
-    CHECK_KR(vm_deallocate(SELF, below, span), KERN_SUCCESS, 0);
-    CHECK(!is_mapped(below));
-    CHECK(!is_mapped(above));
+    CHECK_KR(vm_deallocate(SELF, from, to - from), KERN_SUCCESS, 0);
+    CHECK(!is_mapped(user));
     CHECK(is_mapped(internal.start));
     CHECK(can_write(internal.start));
     CHECK_ERRNO(pk_deallocate(warm, PAGE), 0);
@@ -241,15 +246,13 @@ TEST(hostile_mapping_count_limit_is_resource_shortage)
     CHECK_INT(table_kernel_mismatches(), 0);
 }
 
-/* A shared mapping of a memfd: something the kernel tells apart from the
- * private anonymous memory PageKit maps. */
+/* Shared memory: something the kernel tells apart from the private
+ * anonymous memory PageKit maps (it needs no file system, so the tiny test
+ * kernel has it too). */
 static uintptr_t map_stranger(uintptr_t address, size_t size, unsigned char fill)
 {
-    int fd = memfd_create("stranger", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, (off_t)size) != 0)
-        abort();
-    void *mapped = mmap((void *)address, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
-    close(fd);
+    void *mapped = mmap((void *)address, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                        -1, 0);
     if (mapped != (void *)address)
         abort();
     memset(mapped, fill, size);
