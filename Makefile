@@ -132,7 +132,7 @@ check-headers:
 check-exports: $(SHARED)
 	@leaked=$$(nm -D --defined-only $(SHARED) | awk '$$2 ~ /[TDBR]/ {print $$3}' | grep -v '^pk_' | grep -v '^PAGEKIT_' || true); \
 	if [ -n "$$leaked" ]; then echo "exported by mistake: $$leaked"; exit 1; fi; \
-	internal=$$(nm -D --defined-only $(SHARED) | awk '{print $$3}' | grep -E '^pk_(sys|table|spares|segments|object|kernel|names|shared)' || true); \
+	internal=$$(nm -D --defined-only $(SHARED) | awk '{print $$3}' | grep -E '^pk_(sys|table|spares|segments|object|kernel|names|shared|arena|orphans|permanent)' || true); \
 	if [ -n "$$internal" ]; then echo "internal symbols exported: $$internal"; exit 1; fi
 	@echo "shared library exports only the public pk_ API"
 

@@ -170,15 +170,23 @@ static int revoke(uintptr_t start, uintptr_t end)
     return -EEXIST;
 }
 
+/* Collects the range's segments and checks the change against them. */
+static int collect_and_check(uintptr_t start, uintptr_t end, const struct change *change,
+                             struct pk_segments *segments)
+{
+    int collected = pk_segments_collect(start, end, segments);
+    return check(segments, collected, change);
+}
+
 static int change(uintptr_t start, uintptr_t end, const struct change *change)
 {
     struct pk_segments segments;
-    int error = check(&segments, pk_segments_collect(start, end, &segments), change);
+    int error = collect_and_check(start, end, change, &segments);
     /* Before the table refuses, or freezes what it believes it owns, it
      * must still describe the kernel. */
     if ((decided_by_table(error) || change->freeze) && pk_table_verify(start, end)) {
         pk_segments_free(&segments);
-        error = check(&segments, pk_segments_collect(start, end, &segments), change);
+        error = collect_and_check(start, end, change, &segments);
     }
     if (error == -EEXIST) {
         error = revoke(start, end);
