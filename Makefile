@@ -78,7 +78,7 @@ bench-swift: | deps
 
 install: all
 	install -d $(DESTDIR)$(INCLUDEDIR)/pagekit $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 644 include/pagekit/pagekit.h include/pagekit/mach.h $(DESTDIR)$(INCLUDEDIR)/pagekit/
+	install -m 644 include/pagekit/pagekit.h include/pagekit/mach.h include/pagekit/inspect.h $(DESTDIR)$(INCLUDEDIR)/pagekit/
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpagekit.so
@@ -121,7 +121,7 @@ check-sanitizers: | deps
 # Public headers: plain C11 and C++17, each alone, with every warning.
 check-headers:
 	@mkdir -p $(BUILD)
-	for header in pagekit mach; do \
+	for header in pagekit mach inspect; do \
 	    printf '#include <pagekit/%s.h>\nint main(void) { return 0; }\n' $$header > $(BUILD)/header_$$header.c; \
 	    $(CC) -std=c11 $(WARN) -pedantic -Iinclude -fsyntax-only $(BUILD)/header_$$header.c || exit 1; \
 	    $(CXX) -std=c++17 $(WARN) -Iinclude -x c++ -fsyntax-only $(BUILD)/header_$$header.c || exit 1; \

@@ -15,12 +15,12 @@
 #include <sys/mman.h>
 
 #include "arena.h"
+#include "publication.h"
 
 /* Room for a million regions' entries many times over; a larger block gets
  * a chunk of its own size. */
 #define CHUNK_BYTES ((size_t)4 << 30)
 #define COMMIT_STEP ((size_t)1 << 20)
-#define MAX_CHUNKS 64
 
 /* Classes: every multiple of 16 up to 256 bytes (entries, objects, names
  * and small side arrays fit one exactly), then powers of two up to 64 KiB.
@@ -43,14 +43,9 @@ struct free_run {
     size_t size;
 };
 
-struct chunk {
-    uintptr_t base, top, committed, end;
-    struct pk_entry *committed_entry, *reserved_entry;
-};
-
 static struct free_block *free_blocks[CLASSES];
 static struct free_run *free_runs;
-static struct chunk chunks[MAX_CHUNKS];
+static struct pk_arena_chunk chunks[PK_ARENA_MAX_CHUNKS];
 static unsigned int chunk_count;
 static size_t in_use;
 
@@ -91,7 +86,7 @@ static struct pk_entry *internal_entry(uintptr_t start, uintptr_t end, unsigned 
 
 /* Makes [committed, at least `until`) of the chunk readable and writable,
  * and moves the boundary between its two table entries. */
-static int commit(struct chunk *chunk, uintptr_t until)
+static int commit(struct pk_arena_chunk *chunk, uintptr_t until)
 {
     if (until <= chunk->committed)
         return 0;
@@ -115,7 +110,7 @@ static int commit(struct chunk *chunk, uintptr_t until)
     return 0;
 }
 
-static void name_chunk(struct chunk *chunk)
+static void name_chunk(struct pk_arena_chunk *chunk)
 {
     if (pk_has(PK_FEATURE_ANON_VMA_NAME))
         pk_sys_name_anon(chunk->base, chunk->end - chunk->base, PK_INTERNAL_NAME);
@@ -123,9 +118,9 @@ static void name_chunk(struct chunk *chunk)
 
 /* A new chunk with room for at least `bytes`, recorded in the table. Its
  * entries come from its own first pages. */
-static struct chunk *new_chunk(size_t bytes)
+static struct pk_arena_chunk *new_chunk(size_t bytes)
 {
-    if (chunk_count == MAX_CHUNKS || bytes > SIZE_MAX - 2 * COMMIT_STEP)
+    if (chunk_count == PK_ARENA_MAX_CHUNKS || bytes > SIZE_MAX - 2 * COMMIT_STEP)
         return NULL;
     size_t size = (bytes + 2 * COMMIT_STEP - 1) & ~(COMMIT_STEP - 1);
     if (size < CHUNK_BYTES)
@@ -133,8 +128,8 @@ static struct chunk *new_chunk(size_t bytes)
     intptr_t mapped = pk_sys_mmap(0, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
     if (mapped < 0)
         return NULL;
-    struct chunk *chunk = &chunks[chunk_count];
-    *chunk = (struct chunk){.base = (uintptr_t)mapped, .top = (uintptr_t)mapped, .committed = (uintptr_t)mapped,
+    struct pk_arena_chunk *chunk = &chunks[chunk_count];
+    *chunk = (struct pk_arena_chunk){.base = (uintptr_t)mapped, .top = (uintptr_t)mapped, .committed = (uintptr_t)mapped,
                             .end = (uintptr_t)mapped + size};
     if (commit(chunk, chunk->base + COMMIT_STEP) != 0) {
         pk_sys_munmap(chunk->base, size);
@@ -142,6 +137,12 @@ static struct chunk *new_chunk(size_t bytes)
     }
     chunk_count++;
     name_chunk(chunk);
+    /* The first page of the first chunk is the directory other processes
+     * read the table through. */
+    if (chunk_count == 1) {
+        chunk->top += pk_page();
+        pk_publish_create(chunk->base);
+    }
     chunk->committed_entry = internal_entry(chunk->base, chunk->committed, PK_PROT_READ | PK_PROT_WRITE);
     if (chunk->committed < chunk->end)
         chunk->reserved_entry = internal_entry(chunk->committed, chunk->end, PK_PROT_NONE);
@@ -175,7 +176,7 @@ static uintptr_t alloc_run(size_t bytes)
     uintptr_t run = take_free_run(bytes);
     if (run != 0)
         return run;
-    struct chunk *chunk = chunk_count > 0 ? &chunks[chunk_count - 1] : NULL;
+    struct pk_arena_chunk *chunk = chunk_count > 0 ? &chunks[chunk_count - 1] : NULL;
     if (chunk == NULL || chunk->end - chunk->top < bytes)
         chunk = new_chunk(bytes);
     /* new_chunk itself takes blocks for its entries, so look again. */
@@ -268,6 +269,16 @@ void pk_arena_free(void *block, size_t size)
     free->next = free_blocks[class];
     free_blocks[class] = free;
     in_use -= class_size(class);
+}
+
+const struct pk_arena_chunk *pk_arena_chunks(void)
+{
+    return chunks;
+}
+
+const unsigned int *pk_arena_chunk_count(void)
+{
+    return &chunk_count;
 }
 
 void pk_arena_usage(struct pk_arena_usage *usage)

@@ -15,6 +15,17 @@
 #define PAGEKIT_ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct pk_entry;
+
+/* One chunk of reserved address space, as the arena keeps it and as
+ * another process reads it (publication.h). */
+struct pk_arena_chunk {
+    uintptr_t base, top, committed, end;
+    struct pk_entry *committed_entry, *reserved_entry;
+};
+#define PK_ARENA_MAX_CHUNKS 64
 
 /* A block of at least size bytes, or NULL when no memory is left (the
  * caller reports ENOMEM). Fresh blocks read as zeros; reused ones do not. */
@@ -28,6 +39,10 @@ struct pk_arena_usage {
     size_t reserved;  /* address space reserved, committed included */
     unsigned int chunks;
 };
+/* Where the chunk array and its count live, for the published directory. */
+const struct pk_arena_chunk *pk_arena_chunks(void);
+const unsigned int *pk_arena_chunk_count(void);
+
 /* Takes the table lock itself: for tests and benchmarks. */
 void pk_arena_usage(struct pk_arena_usage *usage);
 

@@ -5,12 +5,19 @@
  */
 #include "internal.h"
 
+#include "publication.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 /* Names given to tags with pk_tag_name(); guarded by the table lock. */
 static struct pk_shared_name *tag_names[256];
+
+const void *pk_tag_names_address(void)
+{
+    return tag_names;
+}
 
 int pk_name_check(const char *name)
 {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "publication.h"
 
 static int compare(const struct pk_entry *a, const struct pk_entry *b)
 {
@@ -67,14 +68,21 @@ int pk_table_lock(void)
     busy = true;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     pthread_mutex_lock(&table_mutex);
+    pk_publish_begin();
     return 0;
 }
 
 void pk_table_unlock(void)
 {
+    pk_publish_end();
     pthread_mutex_unlock(&table_mutex);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     busy = false;
+}
+
+const void *pk_table_root_address(void)
+{
+    return &RB_ROOT(&tree);
 }
 
 struct pk_entry *pk_table_ceiling(uintptr_t address)

@@ -1,11 +1,13 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 struct injection {
@@ -123,6 +125,34 @@ int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector)
 {
     int error = injected(PK_SYS_MINCORE);
     return error ? -error : result(mincore((void *)address, length, vector));
+}
+
+intptr_t pk_sys_map_marker(const char *name, size_t page)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return -errno;
+    intptr_t result = 0;
+    if (ftruncate(fd, (off_t)page) != 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+        result = -errno;
+    if (result == 0) {
+        void *mapped = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+        result = mapped == MAP_FAILED ? -errno : (intptr_t)mapped;
+    }
+    close(fd);
+    return result;
+}
+
+int pk_sys_read_process(int pid, uintptr_t address, void *buffer, size_t size)
+{
+    struct iovec local = {buffer, size}, remote = {(void *)address, size};
+    ssize_t copied = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    if (copied == (ssize_t)size)
+        return 0;
+    if (copied >= 0)
+        return -EFAULT;
+    return errno == EPERM ? -EACCES : -errno;
 }
 
 int pk_sys_mapped(uintptr_t address, size_t length)

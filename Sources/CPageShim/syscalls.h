@@ -33,6 +33,12 @@ int pk_sys_madvise(uintptr_t address, size_t length, int advice);
 int pk_sys_name_anon(uintptr_t address, size_t length, const char *name);
 int pk_sys_mseal(uintptr_t address, size_t length);
 int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector);
+/* A sealed, read-only, shared one-page mapping of an empty memfd called
+ * name, which /proc/PID/maps shows: its address, or a negative errno. */
+intptr_t pk_sys_map_marker(const char *name, size_t page);
+/* Copies size bytes at address in process pid (process_vm_readv): 0, or
+ * -ESRCH (gone), -EACCES (not allowed), -EFAULT (not mapped there). */
+int pk_sys_read_process(int pid, uintptr_t address, void *buffer, size_t size);
 /* 0 if every page of the range is mapped, else -ENOMEM. */
 int pk_sys_mapped(uintptr_t address, size_t length);
 

@@ -117,8 +117,8 @@ void snapshot_compare(const char *file, int line, const struct snapshot *before,
 
 /* Walks the whole address space with pk_region and compares it with
  * /proc/self/maps: regions do not overlap, every page PageKit reports as
- * its own is private anonymous memory with the protection the table
- * records. The number of differences, each printed. */
+ * the caller's is private anonymous memory with the protection the table
+ * records, and PageKit's own memory is mapped. The number of differences, each printed. */
 int table_kernel_mismatches(void);
 
 /* Helpers. */

@@ -25,12 +25,13 @@ static bool is_mapped(uintptr_t address)
     return pk_sys_mapped(address, PAGE) == 0;
 }
 
-/* The first region of PageKit's own memory. */
+/* The first writable region of PageKit's own memory: its arena, not the
+ * read-only marker page that points other processes to it. */
 static bool find_internal(struct pk_region_info *info)
 {
     uintptr_t at = 0;
     while (pk_region(&at, info) == 0) {
-        if (info->flags & PK_REGION_INTERNAL)
+        if ((info->flags & PK_REGION_INTERNAL) && (info->protection & PK_PROT_WRITE))
             return true;
         at = info->start + info->size;
     }
