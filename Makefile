@@ -9,7 +9,7 @@
 # The sources also build with nothing but
 #   cc -Iinclude Sources/CPageShim/*.c -lbsd -lpthread
 
-VERSION  = 0.1.0
+VERSION  = $(shell sed -n 's/^\#define PAGEKIT_VERSION_STRING "\(.*\)"/\1/p' include/pagekit/pagekit.h)
 PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -40,7 +40,7 @@ all: $(STATIC) $(SHARED) $(PC)
 
 # Debian packages the build needs, installed when missing (as root).
 deps:
-	@for package in libbsd-dev pkg-config; do \
+	@for package in libbsd-dev pkg-config procps; do \
 	    dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -217,15 +217,12 @@ check-tool: | deps
 	grep -q '^All [0-9]* checks passed.$$' $(BUILD)/tour.out; \
 	$$bin/pagekit features | grep -q '^  madv_free '; \
 	status=0; $$bin/pagekit no-such-command 2>/dev/null || status=$$?; test $$status -eq 64; \
-	status=0; $$bin/pagekit regions --pid abc 2>/dev/null || status=$$?; test $$status -eq 64; \
-	status=0; $$bin/pagekit regions --pid -5 2>/dev/null || status=$$?; test $$status -eq 64; \
-	status=0; $$bin/pagekit regions --pid 2147483647 2>$(BUILD)/missing-pid.err || status=$$?; test $$status -eq 1; \
-	grep -q 'no process 2147483647' $(BUILD)/missing-pid.err; \
-	$$bin/pagekit regions | grep -q '"pagekit-regions"'; \
-	$$bin/pagekit regions --pid $$$$ | grep -q '\[stack\]'; \
+	test "$$($$bin/pagekit --version)" = "$(VERSION)"; \
+	$$bin/pagekit vmmap $$$$ | grep -q '^stack '; \
+	python3 Tests/tool/check_vmmap.py $$bin/pagekit; \
 	$$bin/seed-walkthrough | grep -q 'refused, as on Mach'; \
 	$$bin/purgeable-cache | grep -q 'same bytes'
-	@echo "pagekit tour, pagekit features and the Swift examples behave"
+	@echo "pagekit tour, features, vmmap (against pmap -XX and smaps_rollup) and the Swift examples behave"
 
 # A throwaway package outside the tree depends on PageKit by path, imports
 # it and runs: the product is consumable, Lifetimes feature and all.

@@ -453,10 +453,36 @@ static int add_row(struct pk_process_report *report, size_t *capacity, const str
     return 0;
 }
 
+/* Shares total out over rows in proportion to each row's room (its
+ * resident bytes not yet given to another share), in whole kilobytes as
+ * the kernel counts, then hands what rounding left to rows with room left.
+ * The sum is exact; no row gets more than its room. */
+static void distribute(struct pk_process_region *rows, size_t count, uint64_t total, uint64_t room_total,
+                       const uint64_t *taken, uint64_t *share)
+{
+    uint64_t left = total;
+    for (size_t i = 0; i < count && room_total > 0; i++) {
+        uint64_t room = rows[i].resident - taken[i];
+        uint64_t part = (uint64_t)((double)total * (double)room / (double)room_total) & ~(uint64_t)1023;
+        part = part < room ? part : room;
+        share[i] = part < left ? part : left;
+        left -= share[i];
+    }
+    for (size_t i = 0; i < count && left > 0; i++) {
+        uint64_t room = rows[i].resident - taken[i] - share[i];
+        uint64_t more = room < left ? room : left;
+        share[i] += more;
+        left -= more;
+    }
+    /* Only if the kernel's figures disagree with the page counts. */
+    if (left > 0 && count > 0)
+        share[count - 1] += left;
+}
+
 /* Sizes for the rows one mapping was cut into: resident and swapped bytes
- * counted per page, dirty and lazily freed bytes shared out by resident
- * pages, the last row taking what rounding left, so every total is the
- * kernel's. */
+ * counted per page; lazily freed bytes go first to volatile purgeable rows
+ * (whose pages PageKit freed lazily), the rest and the dirty bytes are
+ * shared out by resident pages. Every total stays the kernel's. */
 static void share_out(struct pk_process_region *rows, size_t count, const struct vma *vma,
                       const struct pagemap *pagemap)
 {
@@ -467,33 +493,40 @@ static void share_out(struct pk_process_region *rows, size_t count, const struct
         rows[0].lazy_free = vma->lazy_free;
         return;
     }
-    uint64_t resident_left = vma->resident, swapped_left = vma->swapped, dirty_left = vma->dirty,
-             lazy_left = vma->lazy_free;
+    uint64_t *scratch = calloc(3 * count, sizeof *scratch);
+    if (scratch == NULL)
+        return;
+    uint64_t *lazy = scratch, *more_lazy = scratch + count, *dirty = scratch + 2 * count;
+    uint64_t resident_left = vma->resident, swapped_left = vma->swapped, lazy_left = vma->lazy_free;
     for (size_t i = 0; i < count; i++) {
-        struct pk_process_region *row = &rows[i];
-        if (i + 1 == count) {
-            row->resident = resident_left;
-            row->swapped = swapped_left;
-            row->dirty = dirty_left;
-            row->lazy_free = lazy_left;
-            break;
-        }
         uint64_t present, swapped, dropped;
-        count_pages(pagemap, row->start, row->start + row->size, &present, &swapped, &dropped);
-        row->resident = present * pagemap->page < resident_left ? present * pagemap->page : resident_left;
-        row->swapped = swapped * pagemap->page < swapped_left ? swapped * pagemap->page : swapped_left;
-        double share = vma->resident ? (double)row->resident / (double)vma->resident : 0;
-        row->dirty = (uint64_t)((double)vma->dirty * share) & ~(uint64_t)1023;
-        row->lazy_free = (uint64_t)((double)vma->lazy_free * share) & ~(uint64_t)1023;
-        if (row->dirty > dirty_left)
-            row->dirty = dirty_left;
-        if (row->lazy_free > lazy_left)
-            row->lazy_free = lazy_left;
-        resident_left -= row->resident;
-        swapped_left -= row->swapped;
-        dirty_left -= row->dirty;
-        lazy_left -= row->lazy_free;
+        count_pages(pagemap, rows[i].start, rows[i].start + rows[i].size, &present, &swapped, &dropped);
+        rows[i].resident = i + 1 == count || present * pagemap->page > resident_left ? resident_left
+                                                                                     : present * pagemap->page;
+        rows[i].swapped = i + 1 == count || swapped * pagemap->page > swapped_left ? swapped_left
+                                                                                   : swapped * pagemap->page;
+        resident_left -= rows[i].resident;
+        swapped_left -= rows[i].swapped;
+        if (rows[i].purgeable_state == PK_PURGEABLE_VOLATILE) {
+            lazy[i] = rows[i].resident < lazy_left ? rows[i].resident : lazy_left;
+            lazy_left -= lazy[i];
+        }
     }
+    uint64_t room = 0;
+    for (size_t i = 0; i < count; i++)
+        room += rows[i].resident - lazy[i];
+    distribute(rows, count, lazy_left, room, lazy, more_lazy);
+    for (size_t i = 0; i < count; i++) {
+        rows[i].lazy_free = lazy[i] + more_lazy[i];
+        lazy[i] = rows[i].lazy_free > rows[i].resident ? rows[i].resident : rows[i].lazy_free;
+    }
+    room = 0;
+    for (size_t i = 0; i < count; i++)
+        room += rows[i].resident - lazy[i];
+    distribute(rows, count, vma->dirty, room, lazy, dirty);
+    for (size_t i = 0; i < count; i++)
+        rows[i].dirty = dirty[i];
+    free(scratch);
 }
 
 /* A volatile object whose pages the kernel dropped is EMPTY, as

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PageKit
 
 /// `pagekit`: what PageKit does on this machine.
 @main
@@ -10,7 +11,8 @@ struct PageKitCommand: ParsableCommand {
             Exit status: 0 when every step behaved as documented, 1 when a step did not or a \
             process is missing, 64 for bad arguments.
             """,
-        subcommands: [Tour.self, Features.self, Regions.self, FaultProbe.self],
+        version: PageKit.version,
+        subcommands: [Tour.self, Features.self, VMMap.self, FaultProbe.self, DemoProcess.self],
         defaultSubcommand: Tour.self
     )
 }

@@ -50,7 +50,7 @@ struct pk_process_report {
     /* The process uses PageKit and its table was read. */
     bool pagekit;
     size_t count;
-    struct pk_process_region *regions;
+    struct pk_process_region *PK_NULLABLE regions;
     /* The whole process, as /proc/PID/smaps_rollup adds it up. */
     uint64_t virtual_size, resident, dirty, swapped, lazy_free;
     /* What the process costs in memory, like macOS's phys_footprint:

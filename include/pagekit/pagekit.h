@@ -50,6 +50,12 @@
 extern "C" {
 #endif
 
+/* PageKit's version: the one place the number is set. */
+#define PAGEKIT_VERSION_MAJOR 0
+#define PAGEKIT_VERSION_MINOR 1
+#define PAGEKIT_VERSION_PATCH 0
+#define PAGEKIT_VERSION_STRING "0.1.0"
+
 /* Protections: the same bits as VM_PROT_* and PROT_*. */
 #define PK_PROT_NONE 0x0u
 #define PK_PROT_READ 0x1u
