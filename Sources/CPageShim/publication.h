@@ -46,10 +46,10 @@ extern struct pk_directory *pk_published;
 static inline void pk_publish_begin(void)
 {
     struct pk_directory *directory = pk_published;
-    if (directory != 0) {
-        __atomic_store_n(&directory->generation, directory->generation + 1, __ATOMIC_RELAXED);
-        __atomic_thread_fence(__ATOMIC_RELEASE);
-    }
+    /* A full read-modify-write: no store of the change can become visible
+     * before the count turns odd (one locked add, beside the mutex's). */
+    if (directory != 0)
+        __atomic_fetch_add(&directory->generation, 1, __ATOMIC_SEQ_CST);
 }
 
 static inline void pk_publish_end(void)
