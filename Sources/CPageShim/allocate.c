@@ -177,7 +177,7 @@ static void release(struct resources *resources)
     pk_object_destroy(resources->object);
     if (resources->name != NULL)
         pk_shared_name_release(resources->name);
-    pk_objects_destroy(&resources->orphans);
+    pk_orphans_release(&resources->orphans);
 }
 
 static int reserve(const struct request *request, const char *name, int spares, struct resources *resources)

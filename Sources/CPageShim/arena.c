@@ -22,10 +22,10 @@
 #define CHUNK_BYTES ((size_t)4 << 30)
 #define COMMIT_STEP ((size_t)1 << 20)
 
-/* Classes: every multiple of 16 up to 256 bytes (entries, objects, names
+/* Classes: every multiple of 8 up to 256 bytes (entries, objects, names
  * and small side arrays fit one exactly), then powers of two up to 64 KiB.
  * Larger blocks are page runs. */
-#define SMALL_STEP 16
+#define SMALL_STEP 8
 #define SMALL_MAX 256
 #define LARGE_MAX ((size_t)64 << 10)
 #define SMALL_CLASSES (SMALL_MAX / SMALL_STEP)
@@ -101,7 +101,8 @@ static int commit(struct pk_arena_chunk *chunk, uintptr_t until)
         chunk->committed_entry->end = target;
     if (chunk->reserved_entry != NULL) {
         if (target == chunk->end) {
-            pk_table_delete(chunk->reserved_entry);
+            struct pk_orphans none = PK_ORPHANS_INITIALIZER(none);
+            pk_table_delete(chunk->reserved_entry, &none);
             chunk->reserved_entry = NULL;
         } else {
             chunk->reserved_entry->start = target;

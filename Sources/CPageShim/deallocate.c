@@ -89,7 +89,7 @@ static int remove_around_kept(uintptr_t start, uintptr_t end, struct pk_spares *
         if (is_permanent(entry))
             entry->protection = entry->max_protection = PK_PROT_NONE;
         else if (!is_kept(entry))
-            pk_orphans_add(orphans, pk_table_delete(entry));
+            pk_table_delete(entry, orphans);
         entry = next;
     }
     pk_table_coalesce(start, end);
@@ -144,11 +144,11 @@ int pk_deallocate(uintptr_t address, size_t size)
         !(entry->flags & (PK_ENTRY_PERMANENT | PK_ENTRY_SEALED | PK_ENTRY_INTERNAL))) {
         error = pk_sys_munmap(start, end - start);
         if (error == 0)
-            pk_orphans_add(&orphans, pk_table_delete(entry));
+            pk_table_delete(entry, &orphans);
     } else {
         error = remove_range(start, end, &orphans);
     }
-    pk_objects_destroy(&orphans);
+    pk_orphans_release(&orphans);
     pk_table_unlock();
     return error;
 }

@@ -97,14 +97,22 @@ void pk_names_apply(uintptr_t start, uintptr_t end);
 /* The name PageKit's own memory carries: in region reports, and in
  * /proc/PID/maps as [anon:pagekit] where the kernel names memory. */
 #define PK_INTERNAL_NAME "pagekit"
+/* The memfd behind shared pages: /memfd:pagekit-shared in /proc/PID/maps. */
+#define PK_BACKING_NAME "pagekit-shared"
 
 /* Purgeable objects (purgeable.c), kept in PageKit's arena: all of these
  * run with the table lock held. pk_object_create makes an object for an
  * allocation of size bytes, placed by whoever records it. */
 struct pk_object *pk_object_create(size_t size);
 void pk_object_destroy(struct pk_object *object);
-/* Destroys the objects an operation's removals orphaned. */
-void pk_objects_destroy(struct pk_orphans *orphans);
+/* Shared backings (backing.c): a memfd of size bytes, with no references
+ * yet; NULL with *error set on failure. */
+struct pk_backing *pk_backing_create(uint64_t size, int *error);
+void pk_backing_close(struct pk_backing *backing);
+
+/* Destroys the objects and closes the backings an operation's removals
+ * orphaned (backing.c). */
+void pk_orphans_release(struct pk_orphans *orphans);
 /* The object's state, after noticing pages the kernel dropped. */
 int pk_object_state(struct pk_object *object);
 /* Zeroes the entries of the object and marks it EMPTY. */

@@ -63,7 +63,7 @@ static void drop(uintptr_t start, uintptr_t end, struct pk_orphans *orphans)
     struct pk_entry *entry = pk_table_ceiling(start);
     while (entry != NULL && entry->start < end) {
         struct pk_entry *next = pk_table_next(entry);
-        pk_orphans_add(orphans, pk_table_delete(entry));
+        pk_table_delete(entry, orphans);
         entry = next;
     }
 }
@@ -88,6 +88,6 @@ bool pk_table_verify(uintptr_t start, uintptr_t end)
         if (at >= end)
             break;
     }
-    pk_objects_destroy(&orphans);
+    pk_orphans_release(&orphans);
     return dropped;
 }

@@ -46,15 +46,6 @@ void pk_object_destroy(struct pk_object *object)
         pk_arena_free(object, object_bytes((object->end - object->start) / pk_page()));
 }
 
-void pk_objects_destroy(struct pk_orphans *orphans)
-{
-    while (!LIST_EMPTY(&orphans->objects)) {
-        struct pk_object *object = LIST_FIRST(&orphans->objects);
-        LIST_REMOVE(object, link);
-        pk_object_destroy(object);
-    }
-}
-
 #define FOR_EACH_ENTRY(entry, object)                                                            \
     for (struct pk_entry *entry = pk_table_ceiling((object)->start); entry != NULL && entry->start < (object)->end; \
          entry = pk_table_next(entry))                                                           \

@@ -25,7 +25,7 @@ RB_GENERATE_INTERNAL(pk_tree, pk_entry, link, compare, __attribute__((unused)) s
 static struct pk_tree tree = RB_INITIALIZER(&tree);
 static LIST_HEAD(, pk_object) objects = LIST_HEAD_INITIALIZER(objects);
 static unsigned long entry_count;
-static uint64_t last_allocation;
+static uint32_t last_allocation;
 
 static pthread_mutex_t table_mutex = PTHREAD_MUTEX_INITIALIZER;
 
@@ -130,6 +130,8 @@ void pk_table_insert(struct pk_entry *entry)
     entry_count++;
     if (entry->object != NULL)
         entry->object->entries++;
+    if (entry->backing != NULL)
+        pk_backing_retain(entry->backing);
 }
 
 static struct pk_entry *entry_new(void)
@@ -142,26 +144,40 @@ static void entry_free(struct pk_entry *entry)
     pk_arena_free(entry, sizeof *entry);
 }
 
-struct pk_object *pk_table_delete(struct pk_entry *entry)
+void pk_table_delete(struct pk_entry *entry, struct pk_orphans *orphans)
 {
     RB_REMOVE(pk_tree, &tree, entry);
     entry_count--;
-    struct pk_object *orphan = NULL;
     if (entry->object != NULL && --entry->object->entries == 0) {
-        orphan = entry->object;
-        LIST_REMOVE(orphan, link);
+        LIST_REMOVE(entry->object, link);
+        pk_orphans_add(orphans, entry->object);
     }
+    if (entry->backing != NULL)
+        pk_backing_release(entry->backing, orphans);
     if (entry->name != NULL)
         pk_shared_name_release(entry->name);
     entry_free(entry);
-    return orphan;
 }
 
-/* Merging keeps one entry of the same object, so it never orphans one. */
+/* Merging keeps one entry of the same object and backing, so it never
+ * orphans either. */
 static void delete_merged(struct pk_entry *entry)
 {
-    if (pk_table_delete(entry) != NULL)
+    struct pk_orphans orphans = PK_ORPHANS_INITIALIZER(orphans);
+    pk_table_delete(entry, &orphans);
+    if (!LIST_EMPTY(&orphans.objects) || !LIST_EMPTY(&orphans.backings))
         abort();
+}
+
+void pk_backing_retain(struct pk_backing *backing)
+{
+    backing->references++;
+}
+
+void pk_backing_release(struct pk_backing *backing, struct pk_orphans *orphans)
+{
+    if (--backing->references == 0)
+        LIST_INSERT_HEAD(&orphans->backings, backing, link);
 }
 
 /* Links upper into the tree as entry's in-order successor, which it is:
@@ -182,6 +198,8 @@ static void insert_after(struct pk_entry *entry, struct pk_entry *upper)
     entry_count++;
     if (upper->object != NULL)
         upper->object->entries++;
+    if (upper->backing != NULL)
+        pk_backing_retain(upper->backing);
 }
 
 struct pk_entry *pk_table_split(struct pk_entry *entry, uintptr_t address, struct pk_spares *spares)
@@ -189,6 +207,8 @@ struct pk_entry *pk_table_split(struct pk_entry *entry, uintptr_t address, struc
     struct pk_entry *upper = pk_spares_take(spares);
     *upper = *entry;
     upper->start = address;
+    if (upper->backing != NULL)
+        upper->backing_page += (uint32_t)((address - entry->start) / pk_page());
     entry->end = address;
     if (upper->name != NULL)
         pk_shared_name_retain(upper->name);
@@ -222,7 +242,7 @@ void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spa
     while (entry != NULL && entry->start < end) {
         struct pk_entry *next = pk_table_next(entry);
         if (splittable(entry))
-            pk_orphans_add(orphans, pk_table_delete(entry));
+            pk_table_delete(entry, orphans);
         entry = next;
     }
 }
@@ -241,7 +261,10 @@ static bool same_name(const struct pk_shared_name *a, const struct pk_shared_nam
 static bool mergeable(const struct pk_entry *lower, const struct pk_entry *upper)
 {
     return lower->end == upper->start && lower->allocation == upper->allocation &&
-           lower->object == upper->object && lower->flags == upper->flags &&
+           lower->object == upper->object && lower->backing == upper->backing &&
+           (lower->backing == NULL ||
+            lower->backing_page + (lower->end - lower->start) / pk_page() == upper->backing_page) &&
+           lower->flags == upper->flags &&
            lower->protection == upper->protection && lower->max_protection == upper->max_protection &&
            lower->inheritance == upper->inheritance && lower->tag == upper->tag &&
            same_name(lower->name, upper->name);
@@ -285,7 +308,7 @@ void pk_table_coalesce(uintptr_t start, uintptr_t end)
     }
 }
 
-uint64_t pk_table_new_allocation(void)
+uint32_t pk_table_new_allocation(void)
 {
     return ++last_allocation;
 }

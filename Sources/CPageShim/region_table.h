@@ -32,12 +32,24 @@ struct pk_object {
     uintptr_t saved[];    /* while volatile: each page's first word */
 };
 
-/* Objects whose last entry an operation removed: it destroys them once
- * the table is consistent again (pk_objects_destroy). */
+/* Shared pages several mappings can alias: a memfd, mapped MAP_SHARED by
+ * every entry that refers to it (backing.c). */
+struct pk_backing {
+    LIST_ENTRY(pk_backing) link; /* in an orphan list, once unreferenced */
+    uint64_t size;
+    unsigned int references; /* table entries and memory entries */
+    int fd;
+};
+
+/* Objects and backings whose last reference an operation removed: it
+ * releases them once the table is consistent again (pk_orphans_release,
+ * pk_backings_close). */
 struct pk_orphans {
     LIST_HEAD(, pk_object) objects;
+    LIST_HEAD(, pk_backing) backings;
 };
-#define PK_ORPHANS_INITIALIZER(orphans) {LIST_HEAD_INITIALIZER((orphans).objects)}
+#define PK_ORPHANS_INITIALIZER(orphans) \
+    {LIST_HEAD_INITIALIZER((orphans).objects), LIST_HEAD_INITIALIZER((orphans).backings)}
 
 /* pk_entry.flags */
 #define PK_ENTRY_PERMANENT 0x1u
@@ -51,9 +63,11 @@ struct pk_orphans {
 struct pk_entry {
     RB_ENTRY(pk_entry) link;
     uintptr_t start, end;
-    uint64_t allocation;            /* which pk_allocate call made it */
     struct pk_object *object;       /* its purgeable object, or NULL */
     struct pk_shared_name *name;    /* its own name, or NULL */
+    struct pk_backing *backing;     /* the shared pages it maps, or NULL: private */
+    uint32_t allocation;            /* which call made it (merging stays within one) */
+    uint32_t backing_page;          /* where in the backing start lies, in pages */
     uint16_t flags;
     uint8_t protection, max_protection, inheritance, tag;
 };
@@ -82,14 +96,18 @@ struct pk_entry *pk_table_prev(struct pk_entry *entry);
 bool pk_table_overlaps(uintptr_t start, uintptr_t end);
 
 void pk_table_insert(struct pk_entry *entry);
-/* Removes an entry and frees it, dropping its name and object references.
- * Returns its object when this was the object's last entry (the caller
- * destroys it), else NULL. */
-struct pk_object *pk_table_delete(struct pk_entry *entry);
+/* Removes an entry and frees it, dropping its name, object and backing
+ * references; an object or backing left unreferenced joins orphans, for
+ * the caller to release. */
+void pk_table_delete(struct pk_entry *entry, struct pk_orphans *orphans);
 /* Deletes every entry, or part of one, in [start, end); objects left
  * without entries join orphans. */
 void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spares, struct pk_orphans *orphans);
 void pk_orphans_add(struct pk_orphans *orphans, struct pk_object *object);
+/* Entries' references to backings, kept by the table like objects'. */
+void pk_backing_retain(struct pk_backing *backing);
+/* Drops a reference; at the last one the backing joins orphans. */
+void pk_backing_release(struct pk_backing *backing, struct pk_orphans *orphans);
 /* Splits entries so that none straddles start or end. */
 void pk_table_clip(uintptr_t start, uintptr_t end, struct pk_spares *spares);
 /* Splits entry at address, which lies strictly inside it; returns the upper
@@ -101,7 +119,7 @@ struct pk_entry *pk_table_coalesce_entry(struct pk_entry *entry);
 /* Merges equal neighbours of the same allocation in and around [start, end). */
 void pk_table_coalesce(uintptr_t start, uintptr_t end);
 
-uint64_t pk_table_new_allocation(void);
+uint32_t pk_table_new_allocation(void);
 unsigned long pk_table_count(void);
 
 /* Spares, reserved and released with the table locked: 0 or -ENOMEM.

@@ -127,6 +127,19 @@ int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector)
     return error ? -error : result(mincore((void *)address, length, vector));
 }
 
+int pk_sys_memfd(const char *name, uint64_t size)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (ftruncate(fd, (off_t)size) != 0) {
+        int error = -errno;
+        close(fd);
+        return error;
+    }
+    return fd;
+}
+
 intptr_t pk_sys_map_marker(const char *name, size_t page)
 {
     int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);

@@ -33,6 +33,9 @@ int pk_sys_madvise(uintptr_t address, size_t length, int advice);
 int pk_sys_name_anon(uintptr_t address, size_t length, const char *name);
 int pk_sys_mseal(uintptr_t address, size_t length);
 int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector);
+/* A memfd of size bytes, close-on-exec: the descriptor, or a negative
+ * errno. */
+int pk_sys_memfd(const char *name, uint64_t size);
 /* A sealed, read-only, shared one-page mapping of an empty memfd called
  * name, which /proc/PID/maps shows: its address, or a negative errno. */
 intptr_t pk_sys_map_marker(const char *name, size_t page);
