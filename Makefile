@@ -78,7 +78,7 @@ bench-swift: | deps
 
 install: all
 	install -d $(DESTDIR)$(INCLUDEDIR)/pagekit $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 644 include/pagekit/pagekit.h include/pagekit/mach.h include/pagekit/inspect.h $(DESTDIR)$(INCLUDEDIR)/pagekit/
+	install -m 644 include/pagekit/pagekit.h include/pagekit/mach.h include/pagekit/inspect.h include/pagekit/sharing.h $(DESTDIR)$(INCLUDEDIR)/pagekit/
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpagekit.so
@@ -121,7 +121,7 @@ check-sanitizers: | deps
 # Public headers: plain C11 and C++17, each alone, with every warning.
 check-headers:
 	@mkdir -p $(BUILD)
-	for header in pagekit mach inspect; do \
+	for header in pagekit mach inspect sharing; do \
 	    printf '#include <pagekit/%s.h>\nint main(void) { return 0; }\n' $$header > $(BUILD)/header_$$header.c; \
 	    $(CC) -std=c11 $(WARN) -pedantic -Iinclude -fsyntax-only $(BUILD)/header_$$header.c || exit 1; \
 	    $(CXX) -std=c++17 $(WARN) -Iinclude -x c++ -fsyntax-only $(BUILD)/header_$$header.c || exit 1; \
@@ -132,7 +132,7 @@ check-headers:
 check-exports: $(SHARED)
 	@leaked=$$(nm -D --defined-only $(SHARED) | awk '$$2 ~ /[TDBR]/ {print $$3}' | grep -v '^pk_' | grep -v '^PAGEKIT_' || true); \
 	if [ -n "$$leaked" ]; then echo "exported by mistake: $$leaked"; exit 1; fi; \
-	internal=$$(nm -D --defined-only $(SHARED) | awk '{print $$3}' | grep -E '^pk_(sys|table|spares|segments|object|kernel|names|shared|arena|orphans|permanent)' || true); \
+	internal=$$(nm -D --defined-only $(SHARED) | awk '{print $$3}' | grep -E '^pk_(sys|table|spares|segments|object|kernel|names|shared|arena|orphans|permanent|backing|share|copy|fork|inherit_locked|memory_entry_lookup|memory_entry_name|map_aligned|check_overwrite|entry_flags)' || true); \
 	if [ -n "$$internal" ]; then echo "internal symbols exported: $$internal"; exit 1; fi
 	@echo "shared library exports only the public pk_ API"
 

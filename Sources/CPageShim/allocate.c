@@ -94,12 +94,12 @@ static intptr_t map_random(uintptr_t length)
     return pk_sys_mmap(0, length, read_write, anonymous);
 }
 
-/* 2 MiB aligned memory anywhere: map 2 MiB more, then trim both ends. */
-static intptr_t map_aligned(uintptr_t length, uintptr_t alignment)
+/* Aligned memory anywhere: map alignment more, then trim both ends. */
+intptr_t pk_map_aligned(uintptr_t length, uintptr_t alignment, int prot)
 {
     if (length > UINTPTR_MAX - alignment)
         return -ENOMEM;
-    intptr_t mapped = pk_sys_mmap(0, length + alignment, read_write, anonymous);
+    intptr_t mapped = pk_sys_mmap(0, length + alignment, prot, anonymous);
     if (mapped < 0)
         return mapped;
     uintptr_t raw = (uintptr_t)mapped;
@@ -114,7 +114,7 @@ static intptr_t map_aligned(uintptr_t length, uintptr_t alignment)
 static intptr_t map_anywhere(const struct request *request)
 {
     if (request->superpage == PK_ALLOC_SUPERPAGE_2MB)
-        return map_aligned(request->length, SUPERPAGE_2MB_SIZE);
+        return pk_map_aligned(request->length, SUPERPAGE_2MB_SIZE, read_write);
     if (request->flags & PK_ALLOC_RANDOM_ADDR)
         return map_random(request->length);
     return pk_sys_mmap(0, request->length, read_write, anonymous);
@@ -124,7 +124,7 @@ static intptr_t map_anywhere(const struct request *request)
  * PageKit's own memory and sealed memory cannot be replaced, and permanent
  * memory is never unmapped, only made inaccessible (as XNU's delete leaves
  * it), after which the range counts as occupied. */
-static int check_overwrite(uintptr_t start, uintptr_t end, struct pk_spares *spares)
+int pk_check_overwrite(uintptr_t start, uintptr_t end, struct pk_spares *spares)
 {
     unsigned int flags = 0;
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
@@ -132,7 +132,7 @@ static int check_overwrite(uintptr_t start, uintptr_t end, struct pk_spares *spa
         flags |= entry->flags;
     /* The table decides here, so it must still describe the kernel. */
     if ((flags & (PK_ENTRY_SEALED | PK_ENTRY_PERMANENT)) && pk_table_verify(start, end))
-        return check_overwrite(start, end, spares);
+        return pk_check_overwrite(start, end, spares);
     if (flags & PK_ENTRY_INTERNAL)
         return -EEXIST;
     if (flags & PK_ENTRY_SEALED)
@@ -148,13 +148,13 @@ static intptr_t map_fixed(const struct request *request, struct pk_spares *spare
     uintptr_t end = request->start + request->length;
     if (!request->overwrite)
         return map_fixed_noreplace(request->start, request->length);
-    int error = check_overwrite(request->start, end, spares);
+    int error = pk_check_overwrite(request->start, end, spares);
     if (error)
         return error;
     return pk_sys_mmap(request->start, request->length, read_write, anonymous | MAP_FIXED);
 }
 
-static uint16_t entry_flags(unsigned int flags)
+uint16_t pk_entry_flags(unsigned int flags)
 {
     return (uint16_t)(((flags & PK_ALLOC_PERMANENT) ? PK_ENTRY_PERMANENT : 0) |
                       ((flags & PK_ALLOC_NO_CACHE) ? PK_ENTRY_NO_CACHE : 0) |
@@ -208,7 +208,7 @@ static void record(const struct request *request, uintptr_t start, bool replacin
         .allocation = pk_table_new_allocation(),
         .object = resources->object,
         .name = resources->name,
-        .flags = entry_flags(request->flags),
+        .flags = pk_entry_flags(request->flags),
         .protection = PK_PROT_DEFAULT,
         .max_protection = PK_PROT_ALL,
         .inheritance = PK_INHERIT_COPY,

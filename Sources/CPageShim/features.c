@@ -3,13 +3,16 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 static const char *const names[PK_FEATURE_COUNT] = {
     "anon_vma_name", "madv_free", "madv_pageout", "madv_populate",
-    "mseal", "guard_regions", "memfd_secret", "procmap_query",
+    "mseal", "guard_regions", "memfd_secret", "procmap_query", "uffd_wp_unpopulated",
 };
 
 /* Per feature bit: 0, or the negative errno its probe got. */
@@ -46,6 +49,22 @@ static int probe_procmap_query(void)
     return error == -ENOTTY ? -EOPNOTSUPP : error;
 }
 
+/* userfaultfd write protection of unpopulated anonymous memory (Linux 6.4),
+ * by a user-mode-only descriptor, which needs no privilege. */
+static int probe_uffd_wp(void)
+{
+    int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | 1 /* UFFD_USER_MODE_ONLY */);
+    if (fd < 0) {
+        /* EPERM: userfaultfd is allowed to privileged processes only here. */
+        int error = errno == EPERM ? -EOPNOTSUPP : missing(-errno);
+        return error;
+    }
+    struct uffdio_api api = {.api = UFFD_API, .features = 1 << 13 /* UFFD_FEATURE_WP_UNPOPULATED */};
+    int error = ioctl(fd, UFFDIO_API, &api) == 0 ? 0 : -EOPNOTSUPP;
+    close(fd);
+    return error;
+}
+
 static void probe(void)
 {
     size_t size = pk_page();
@@ -68,6 +87,7 @@ static void probe(void)
     status[4] = missing(pk_sys_mseal(pk_min_address(), 0));
     status[6] = probe_memfd_secret();
     status[7] = probe_procmap_query();
+    status[8] = probe_uffd_wp();
 
     for (int i = 0; i < PK_FEATURE_COUNT; i++)
         if (status[i] == 0)

@@ -88,6 +88,16 @@ static inline bool pk_round(uintptr_t value, uintptr_t *rounded)
  * other range calls: -EINVAL when address + size overflows or rounds to 0. */
 int pk_page_range(uintptr_t address, size_t size, uintptr_t *start, uintptr_t *end);
 
+/* Allocation's pieces (allocate.c), for pk_map too. */
+/* length bytes of anonymous memory anywhere, at a multiple of alignment. */
+intptr_t pk_map_aligned(uintptr_t length, uintptr_t alignment, int prot);
+/* Whether an overwrite of [start, end) may go ahead: 0, or EEXIST
+ * (PageKit's own memory; permanent memory, made inaccessible first) or
+ * EPERM (sealed). Needs two spares. */
+int pk_check_overwrite(uintptr_t start, uintptr_t end, struct pk_spares *spares);
+/* The entry flags for allocation flags. */
+uint16_t pk_entry_flags(unsigned int flags);
+
 /* Kernel names: the name the kernel should show for an entry, or NULL. */
 const char *pk_entry_kernel_name(const struct pk_entry *entry, char buffer[PK_NAME_MAX + 1]);
 /* Gives the kernel names of entries in [start, end) to the kernel, where it
@@ -109,6 +119,30 @@ void pk_object_destroy(struct pk_object *object);
  * yet; NULL with *error set on failure. */
 struct pk_backing *pk_backing_create(uint64_t size, int *error);
 void pk_backing_close(struct pk_backing *backing);
+
+/* Moves the PageKit private memory of [start, end), entries already
+ * clipped or not, onto one new backing in place (share.c): contents,
+ * protections, names and inheritance kept. The caller has checked that the
+ * range is all PageKit's, private, not purgeable, not sealed, with no
+ * hole; spares holds two entries for the clipping. */
+int pk_share_range(uintptr_t start, uintptr_t end, struct pk_spares *spares, struct pk_backing **shared);
+
+/* Copies what [start, end) of this process holds to copy (writable, as
+ * long): only the pages it has, whatever their protection, since
+ * /proc/self/mem reads through it as a debugger does (share.c). A volatile
+ * purgeable object's pages come out with the user's words, not PageKit's
+ * markers. Runs with the table lock held. */
+int pk_copy_pages(uintptr_t start, uintptr_t end, uintptr_t copy);
+/* Puts the user's first words back into a copy of part of a volatile
+ * object's pages, [start, end) copied to copy; a copy of an object the
+ * kernel purged reads as zeros, as the object will (purgeable.c). */
+void pk_object_unmark_copy(struct pk_object *object, uintptr_t start, uintptr_t end, uintptr_t copy);
+
+/* pk_inherit with the table locked, on a page range (inherit.c). */
+int pk_inherit_locked(uintptr_t start, size_t size, unsigned int inheritance);
+
+/* Marks an entry's pages for fork() as its inheritance says (fork.c). */
+void pk_fork_advice(const struct pk_entry *entry);
 
 /* Destroys the objects and closes the backings an operation's removals
  * orphaned (backing.c). */

@@ -12,15 +12,26 @@
  *
  * What the kernel cannot tell apart: an anonymous private mapping made
  * exactly where PageKit's was, where the kernel does not name anonymous
- * memory. README.md lists it.
+ * memory (shared pages are told apart by their memfd's name). README.md
+ * lists it.
  */
 #include "internal.h"
 
 #include <errno.h>
+#include <string.h>
+
+/* What PageKit maps for an entry: private anonymous memory, or for shared
+ * pages a MAP_SHARED mapping of its backing's memfd. */
+static bool looks_like(const struct pk_kernel_mapping *mapping, bool shared)
+{
+    if (!shared)
+        return mapping->anonymous;
+    return mapping->shared && strncmp(mapping->name, "/memfd:" PK_BACKING_NAME " ", 8 + sizeof PK_BACKING_NAME - 1) == 0;
+}
 
 /* The first part of [start, end) that the kernel maps as something other
- * than private anonymous memory, or does not map at all: false if none. */
-static bool find_foreign(uintptr_t start, uintptr_t end, uintptr_t *foreign_start, uintptr_t *foreign_end)
+ * than what PageKit mapped there, or does not map at all: false if none. */
+static bool find_foreign(uintptr_t start, uintptr_t end, bool shared, uintptr_t *foreign_start, uintptr_t *foreign_end)
 {
     uintptr_t at = start;
     while (at < end) {
@@ -40,7 +51,7 @@ static bool find_foreign(uintptr_t start, uintptr_t end, uintptr_t *foreign_star
             return true;
         }
         uintptr_t stop = mapping.end < end ? mapping.end : end;
-        if (!mapping.anonymous) {
+        if (!looks_like(&mapping, shared)) {
             *foreign_start = at;
             *foreign_end = stop;
             return true;
@@ -78,7 +89,8 @@ bool pk_table_verify(uintptr_t start, uintptr_t end)
         uintptr_t from = entry->start > start ? entry->start : start;
         uintptr_t to = entry->end < end ? entry->end : end;
         uintptr_t foreign_start, foreign_end;
-        if (!(entry->flags & PK_ENTRY_INTERNAL) && find_foreign(from, to, &foreign_start, &foreign_end)) {
+        if (!(entry->flags & PK_ENTRY_INTERNAL) &&
+            find_foreign(from, to, entry->backing != NULL, &foreign_start, &foreign_end)) {
             drop(foreign_start, foreign_end, &orphans);
             dropped = true;
             at = foreign_end;

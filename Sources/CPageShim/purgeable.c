@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "arena.h"
@@ -149,6 +150,22 @@ static int make_volatile(struct pk_object *object)
     }
     object->state = PK_PURGEABLE_VOLATILE;
     return 0;
+}
+
+void pk_object_unmark_copy(struct pk_object *object, uintptr_t start, uintptr_t end, uintptr_t copy)
+{
+    if (pk_object_state(object) == PK_PURGEABLE_EMPTY) {
+        memset((void *)copy, 0, end - start);
+        return;
+    }
+    if (object->state != PK_PURGEABLE_VOLATILE)
+        return;
+    size_t page = pk_page();
+    for (uintptr_t at = start; at < end; at += page) {
+        uintptr_t *word = (uintptr_t *)(copy + (at - start));
+        if (*word == MARKER)
+            *word = object->saved[page_index(object, at)];
+    }
 }
 
 /* The object's state, after noticing pages the kernel dropped. */

@@ -45,6 +45,7 @@ static void describe_entry(const struct pk_entry *entry, struct pk_region_info *
                  ((entry->flags & PK_ENTRY_NO_CACHE) ? PK_REGION_NO_CACHE : 0) |
                  ((entry->flags & PK_ENTRY_4GB_CHUNK) ? PK_REGION_4GB_CHUNK : 0) |
                  ((entry->flags & PK_ENTRY_SUPERPAGE) ? PK_REGION_SUPERPAGE : 0) |
+                 (entry->backing != NULL ? PK_REGION_SHARED : 0) |
                  (name != NULL && pk_has(PK_FEATURE_ANON_VMA_NAME) ? PK_REGION_NAME_IN_KERNEL : 0),
     };
     if (name != NULL)

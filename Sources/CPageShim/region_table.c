@@ -29,29 +29,21 @@ static uint32_t last_allocation;
 
 static pthread_mutex_t table_mutex = PTHREAD_MUTEX_INITIALIZER;
 
-/* A child must not inherit a lock some other thread of the parent held, and
- * its /proc/self/maps descriptor would still describe the parent. */
-static void before_fork(void)
+/* For fork.c: the lock around fork(), without the signal-handler flag (a
+ * fork is never nested in a PageKit call), and a fresh one in the child. */
+void pk_table_fork_lock(void)
 {
     pthread_mutex_lock(&table_mutex);
 }
 
-static void after_fork_in_parent(void)
+void pk_table_fork_unlock(void)
 {
     pthread_mutex_unlock(&table_mutex);
 }
 
-static void after_fork_in_child(void)
+void pk_table_fork_reset(void)
 {
     pthread_mutex_init(&table_mutex, NULL);
-    pk_kernel_maps_reset();
-}
-
-/* Registered when the library is loaded, so that taking the lock is one
- * call on every path. */
-__attribute__((constructor)) static void install_fork_handlers(void)
-{
-    pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 }
 
 /* Set while this thread takes, holds or releases the lock: a call from a

@@ -83,6 +83,10 @@ struct pk_spares {
  * interrupted a PageKit call and called PageKit again. */
 int pk_table_lock(void) __attribute__((warn_unused_result));
 void pk_table_unlock(void);
+/* Around fork() (fork.c): taken in the parent, re-created in the child. */
+void pk_table_fork_lock(void);
+void pk_table_fork_unlock(void);
+void pk_table_fork_reset(void);
 
 /* The entry containing address, or NULL. */
 struct pk_entry *pk_table_lookup(uintptr_t address);

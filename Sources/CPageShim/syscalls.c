@@ -89,6 +89,15 @@ intptr_t pk_sys_mmap(uintptr_t address, size_t length, int prot, int flags)
     return mapped == MAP_FAILED ? -errno : (intptr_t)mapped;
 }
 
+intptr_t pk_sys_mmap_file(uintptr_t address, size_t length, int prot, int flags, int fd, uint64_t offset)
+{
+    int error = injected(PK_SYS_MMAP);
+    if (error)
+        return -error;
+    void *mapped = mmap((void *)address, length, prot, flags, fd, (off_t)offset);
+    return mapped == MAP_FAILED ? -errno : (intptr_t)mapped;
+}
+
 int pk_sys_munmap(uintptr_t address, size_t length)
 {
     int error = injected(PK_SYS_MUNMAP);

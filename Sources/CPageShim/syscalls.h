@@ -27,6 +27,8 @@ enum pk_syscall {
 
 /* mmap: the address, or a negative errno cast to intptr_t. */
 intptr_t pk_sys_mmap(uintptr_t address, size_t length, int prot, int flags);
+/* mmap of a file: the address, or a negative errno. */
+intptr_t pk_sys_mmap_file(uintptr_t address, size_t length, int prot, int flags, int fd, uint64_t offset);
 int pk_sys_munmap(uintptr_t address, size_t length);
 int pk_sys_mprotect(uintptr_t address, size_t length, int prot);
 int pk_sys_madvise(uintptr_t address, size_t length, int advice);

@@ -295,7 +295,7 @@ void snapshot_compare(const char *file, int line, const struct snapshot *before,
 struct kernel_vma {
     uintptr_t start, end;
     unsigned int protection;
-    bool anonymous;
+    bool anonymous, shared;
 };
 
 static int read_kernel_vmas(struct kernel_vma *vmas, int capacity)
@@ -314,6 +314,7 @@ static int read_kernel_vmas(struct kernel_vma *vmas, int capacity)
             low, high,
             (perms[0] == 'r' ? 1u : 0u) | (perms[1] == 'w' ? 2u : 0u) | (perms[2] == 'x' ? 4u : 0u),
             perms[3] == 'p' && inode == 0 && (name[0] == '\n' || name[0] == '\0' || strncmp(name, "[anon:", 6) == 0),
+            perms[3] == 's',
         };
     }
     if (maps != NULL)
@@ -341,7 +342,9 @@ int table_kernel_mismatches(void)
                 /* PageKit's own memory need only be there: its marker page
                  * is a shared memfd mapping. */
                 bool owned = (info.flags & PK_REGION_OWNED) != 0;
-                if (found < 0 || (owned && (!vmas[found].anonymous || vmas[found].protection != info.protection))) {
+                bool kind = found >= 0 &&
+                            ((info.flags & PK_REGION_SHARED) ? vmas[found].shared : vmas[found].anonymous);
+                if (found < 0 || (owned && (!kind || vmas[found].protection != info.protection))) {
                     fprintf(stderr, "    table and kernel differ at %#lx (region %#lx+%#zx, flags %#x)\n",
                             (unsigned long)page, (unsigned long)info.start, info.size, info.flags);
                     mismatches++;

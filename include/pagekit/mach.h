@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "pagekit.h"
+#include "sharing.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +53,13 @@ typedef int vm_region_flavor_t;
 typedef int *vm_region_info_t;
 typedef int *vm_region_info_64_t;
 typedef unsigned long long memory_object_offset_t;
+typedef unsigned long long memory_object_size_t;
+typedef mach_port_t mem_entry_name_port_t;
+typedef mach_port_t memory_object_t;
+typedef mach_port_t ipc_space_t;
+typedef natural_t mach_port_name_t;
+typedef natural_t mach_port_right_t;
+typedef integer_t mach_port_delta_t;
 
 #ifndef TRUE
 #define TRUE 1
@@ -61,6 +69,15 @@ typedef unsigned long long memory_object_offset_t;
 #endif
 
 #define MACH_PORT_NULL ((mach_port_t)0)
+#define MACH_PORT_DEAD ((mach_port_t)~0u)
+#define MEMORY_OBJECT_NULL ((memory_object_t)0)
+#define MACH_PORT_RIGHT_SEND ((mach_port_right_t)0)
+#define MACH_PORT_RIGHT_RECEIVE ((mach_port_right_t)1)
+#define MACH_PORT_RIGHT_SEND_ONCE ((mach_port_right_t)2)
+#define MACH_PORT_RIGHT_PORT_SET ((mach_port_right_t)3)
+#define MACH_PORT_RIGHT_DEAD_NAME ((mach_port_right_t)4)
+#define MACH_PORT_RIGHT_LABELH ((mach_port_right_t)5)
+#define MACH_PORT_RIGHT_NUMBER ((mach_port_right_t)6)
 /* The port name this process calls itself; any other task is a dead port. */
 #define PK_MACH_TASK_SELF ((mach_port_t)0x203)
 
@@ -72,6 +89,11 @@ typedef unsigned long long memory_object_offset_t;
 #define KERN_FAILURE PK_KERN_FAILURE
 #define KERN_RESOURCE_SHORTAGE PK_KERN_RESOURCE_SHORTAGE
 #define KERN_ABORTED PK_KERN_ABORTED
+#define KERN_INVALID_NAME PK_KERN_INVALID_NAME
+#define KERN_INVALID_RIGHT PK_KERN_INVALID_RIGHT
+#define KERN_INVALID_VALUE PK_KERN_INVALID_VALUE
+#define KERN_INVALID_OBJECT PK_KERN_INVALID_OBJECT
+#define MACH_SEND_INVALID_RIGHT PK_MACH_SEND_INVALID_RIGHT
 #define KERN_NOT_SUPPORTED PK_KERN_NOT_SUPPORTED
 #define MACH_SEND_INVALID_DEST PK_MACH_SEND_INVALID_DEST
 
@@ -82,6 +104,7 @@ typedef unsigned long long memory_object_offset_t;
 #define VM_PROT_DEFAULT (VM_PROT_READ | VM_PROT_WRITE)
 #define VM_PROT_ALL (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE)
 #define VM_PROT_COPY ((vm_prot_t)0x10)
+#define VM_PROT_IS_MASK ((vm_prot_t)PK_PROT_IS_MASK)
 
 #define VM_FLAGS_FIXED 0x0000
 #define VM_FLAGS_ANYWHERE 0x0001
@@ -94,7 +117,25 @@ typedef unsigned long long memory_object_offset_t;
 #define VM_FLAGS_OVERWRITE 0x4000
 #define VM_FLAGS_SUPERPAGE_MASK 0x70000
 #define VM_FLAGS_ALIAS_MASK 0xFF000000
+#define VM_FLAGS_RESILIENT_CODESIGN PK_ALLOC_RESILIENT_CODESIGN
+#define VM_FLAGS_RESILIENT_MEDIA PK_ALLOC_RESILIENT_MEDIA
+#define VM_FLAGS_RETURN_DATA_ADDR PK_ALLOC_RETURN_DATA_ADDR
+#define VM_FLAGS_RETURN_4K_DATA_ADDR PK_ALLOC_RETURN_4K_DATA_ADDR
 #define VM_FLAGS_USER_ALLOCATE PK_ALLOC_ACCEPTED
+#define VM_FLAGS_USER_MAP PK_MAP_ACCEPTED
+#define VM_FLAGS_USER_REMAP PK_REMAP_ACCEPTED
+
+#define MAP_MEM_ONLY PK_MEM_ONLY
+#define MAP_MEM_NAMED_CREATE PK_MEM_NAMED_CREATE
+#define MAP_MEM_PURGABLE PK_MEM_PURGABLE
+#define MAP_MEM_NAMED_REUSE PK_MEM_NAMED_REUSE
+#define MAP_MEM_USE_DATA_ADDR PK_MEM_USE_DATA_ADDR
+#define MAP_MEM_VM_COPY PK_MEM_VM_COPY
+#define MAP_MEM_VM_SHARE PK_MEM_VM_SHARE
+#define MAP_MEM_4K_DATA_ADDR PK_MEM_4K_DATA_ADDR
+#define MAP_MEM_FLAGS_MASK PK_MEM_FLAGS_MASK
+#define MAP_MEM_FLAGS_USER PK_MEM_FLAGS_USER
+#define MAP_MEM_FLAGS_ALL PK_MEM_FLAGS_USER
 #define SUPERPAGE_NONE 0
 #define SUPERPAGE_SIZE_ANY 1
 #define SUPERPAGE_SIZE_2MB 2
@@ -135,7 +176,9 @@ typedef unsigned long long memory_object_offset_t;
 #define VM_INHERIT_SHARE ((vm_inherit_t)0)
 #define VM_INHERIT_COPY ((vm_inherit_t)1)
 #define VM_INHERIT_NONE ((vm_inherit_t)2)
+#define VM_INHERIT_DONATE_COPY ((vm_inherit_t)3)
 #define VM_INHERIT_DEFAULT VM_INHERIT_COPY
+#define VM_INHERIT_LAST_VALID VM_INHERIT_NONE
 
 #define VM_BEHAVIOR_DEFAULT ((vm_behavior_t)0)
 
@@ -352,6 +395,193 @@ static inline kern_return_t vm_region_64(vm_map_read_t task, vm_address_t *addre
     if (result == KERN_SUCCESS)
         *size = (vm_size_t)region_size;
     return result;
+}
+
+/* Sharing: memory entries, mapping, remapping, inheritance. */
+
+static inline kern_return_t mach_make_memory_entry_64(vm_map_t task, memory_object_size_t *size,
+                                                      memory_object_offset_t offset, vm_prot_t permission,
+                                                      mem_entry_name_port_t *object_handle,
+                                                      mem_entry_name_port_t parent_entry)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (size == NULL || object_handle == NULL)
+        return pk_mach_result(PK_OP_MEMORY_ENTRY, -EINVAL);
+    uint64_t wide = *size;
+    pk_entry_name_t name = 0;
+    int error = pk_memory_entry_create(&wide, offset, (unsigned int)permission, &name,
+                                       parent_entry == MACH_PORT_DEAD ? 0 : parent_entry);
+    if (error == 0) {
+        *size = wide;
+        *object_handle = name;
+    }
+    return pk_mach_result(PK_OP_MEMORY_ENTRY, error);
+}
+
+static inline kern_return_t mach_make_memory_entry(vm_map_t task, vm_size_t *size, vm_offset_t offset,
+                                                   vm_prot_t permission, mem_entry_name_port_t *object_handle,
+                                                   mem_entry_name_port_t parent_entry)
+{
+    memory_object_size_t wide = size != NULL ? *size : 0;
+    kern_return_t result = mach_make_memory_entry_64(task, size != NULL ? &wide : NULL, offset, permission,
+                                                     object_handle, parent_entry);
+    if (result == KERN_SUCCESS)
+        *size = (vm_size_t)wide;
+    return result;
+}
+
+/* Releases one reference to a memory entry's name. */
+static inline kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (name == MACH_PORT_NULL || name == MACH_PORT_DEAD)
+        return KERN_SUCCESS;
+    return pk_mach_result(PK_OP_PORT, pk_memory_entry_mod_refs(name, -1));
+}
+
+static inline kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+                                               mach_port_delta_t delta)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (right >= MACH_PORT_RIGHT_NUMBER)
+        return pk_mach_result(PK_OP_PORT, -ERANGE);
+    if (name == MACH_PORT_NULL || name == MACH_PORT_DEAD)
+        return KERN_SUCCESS;
+    /* Memory entries are send rights only. */
+    if (right != MACH_PORT_RIGHT_SEND) {
+        errno = EINVAL;
+        return KERN_INVALID_RIGHT;
+    }
+    return pk_mach_result(PK_OP_PORT, pk_memory_entry_mod_refs(name, delta));
+}
+
+/* Purgeable entries cannot be made on Linux (MADV_FREE cannot serve shared
+ * pages), so no entry is purgeable: KERN_INVALID_ARGUMENT, as XNU says
+ * for an entry whose object is not. */
+static inline kern_return_t mach_memory_entry_purgable_control(mem_entry_name_port_t entry, vm_purgable_t control,
+                                                               int *state)
+{
+    (void)entry;
+    (void)control;
+    (void)state;
+    return pk_mach_result(PK_OP_MEMORY_ENTRY, -EINVAL);
+}
+
+static inline kern_return_t mach_vm_map(vm_map_t task, mach_vm_address_t *address, mach_vm_size_t size,
+                                        mach_vm_offset_t mask, int flags, mem_entry_name_port_t object,
+                                        memory_object_offset_t offset, boolean_t copy, vm_prot_t cur_protection,
+                                        vm_prot_t max_protection, vm_inherit_t inheritance)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    enum pk_operation operation = (flags & VM_FLAGS_ANYWHERE) ? PK_OP_MAP : PK_OP_MAP_FIXED;
+    if (address == NULL)
+        return pk_mach_result(operation, -EINVAL);
+    uintptr_t where = (uintptr_t)*address;
+    int error = pk_map(&where, size, mask, (unsigned int)flags, object == MACH_PORT_DEAD ? 0 : object, offset,
+                       copy != 0, (unsigned int)cur_protection, (unsigned int)max_protection, inheritance);
+    if (error == 0)
+        *address = where;
+    return pk_mach_result(operation, error);
+}
+
+static inline kern_return_t vm_map(vm_map_t task, vm_address_t *address, vm_size_t size, vm_address_t mask,
+                                   int flags, mem_entry_name_port_t object, vm_offset_t offset, boolean_t copy,
+                                   vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance)
+{
+    mach_vm_address_t wide = address != NULL ? *address : 0;
+    kern_return_t result = mach_vm_map(task, address != NULL ? &wide : NULL, size, mask, flags, object, offset, copy,
+                                       cur_protection, max_protection, inheritance);
+    if (result == KERN_SUCCESS)
+        *address = (vm_address_t)wide;
+    return result;
+}
+
+static inline kern_return_t pk_mach_remap(vm_map_t task, mach_vm_address_t *address, mach_vm_size_t size,
+                                          mach_vm_offset_t mask, int flags, mach_port_t source_task,
+                                          mach_vm_address_t source, boolean_t copy, vm_prot_t *cur, vm_prot_t *max,
+                                          vm_inherit_t inheritance, bool legacy)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    enum pk_operation operation = (flags & VM_FLAGS_ANYWHERE) ? PK_OP_REMAP : PK_OP_REMAP_FIXED;
+    if (address == NULL || cur == NULL || max == NULL || source_task != mach_task_self())
+        return pk_mach_result(operation, -EINVAL);
+    uintptr_t where = (uintptr_t)*address;
+    /* Out parameters only, for the legacy call: never read. */
+    unsigned int current = legacy ? 0u : (unsigned int)*cur, maximum = legacy ? 0u : (unsigned int)*max;
+    int error = pk_remap(&where, size, mask, (unsigned int)flags, (uintptr_t)source, copy != 0, &current, &maximum,
+                         inheritance, legacy);
+    if (error == 0) {
+        *address = where;
+        *cur = (vm_prot_t)current;
+        *max = (vm_prot_t)maximum;
+    }
+    return pk_mach_result(operation, error);
+}
+
+static inline kern_return_t mach_vm_remap(vm_map_t task, mach_vm_address_t *target_address, mach_vm_size_t size,
+                                          mach_vm_offset_t mask, int flags, vm_map_t source_task,
+                                          mach_vm_address_t source_address, boolean_t copy, vm_prot_t *cur_protection,
+                                          vm_prot_t *max_protection, vm_inherit_t inheritance)
+{
+    vm_prot_t ignored_cur = VM_PROT_NONE, ignored_max = VM_PROT_NONE;
+    return pk_mach_remap(task, target_address, size, mask, flags, source_task, source_address, copy,
+                         cur_protection != NULL ? cur_protection : &ignored_cur,
+                         max_protection != NULL ? max_protection : &ignored_max, inheritance, true);
+}
+
+static inline kern_return_t mach_vm_remap_new(vm_map_t task, mach_vm_address_t *target_address, mach_vm_size_t size,
+                                              mach_vm_offset_t mask, int flags, vm_map_read_t source_task,
+                                              mach_vm_address_t source_address, boolean_t copy,
+                                              vm_prot_t *cur_protection, vm_prot_t *max_protection,
+                                              vm_inherit_t inheritance)
+{
+    return pk_mach_remap(task, target_address, size, mask, flags, source_task, source_address, copy, cur_protection,
+                         max_protection, inheritance, false);
+}
+
+static inline kern_return_t vm_remap(vm_map_t task, vm_address_t *target_address, vm_size_t size, vm_address_t mask,
+                                     int flags, vm_map_t source_task, vm_address_t source_address, boolean_t copy,
+                                     vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance)
+{
+    mach_vm_address_t wide = target_address != NULL ? *target_address : 0;
+    kern_return_t result = mach_vm_remap(task, target_address != NULL ? &wide : NULL, size, mask, flags, source_task,
+                                         source_address, copy, cur_protection, max_protection, inheritance);
+    if (result == KERN_SUCCESS)
+        *target_address = (vm_address_t)wide;
+    return result;
+}
+
+static inline kern_return_t vm_remap_new(vm_map_t task, vm_address_t *target_address, vm_size_t size,
+                                         vm_address_t mask, int flags, vm_map_read_t source_task,
+                                         vm_address_t source_address, boolean_t copy, vm_prot_t *cur_protection,
+                                         vm_prot_t *max_protection, vm_inherit_t inheritance)
+{
+    mach_vm_address_t wide = target_address != NULL ? *target_address : 0;
+    kern_return_t result = mach_vm_remap_new(task, target_address != NULL ? &wide : NULL, size, mask, flags,
+                                             source_task, source_address, copy, cur_protection, max_protection,
+                                             inheritance);
+    if (result == KERN_SUCCESS)
+        *target_address = (vm_address_t)wide;
+    return result;
+}
+
+static inline kern_return_t mach_vm_inherit(vm_map_t task, mach_vm_address_t address, mach_vm_size_t size,
+                                            vm_inherit_t new_inheritance)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    return pk_mach_result(PK_OP_INHERIT, pk_inherit((uintptr_t)address, (size_t)size, new_inheritance));
+}
+
+static inline kern_return_t vm_inherit(vm_map_t task, vm_address_t address, vm_size_t size,
+                                       vm_inherit_t new_inheritance)
+{
+    return mach_vm_inherit(task, address, size, new_inheritance);
 }
 
 /* The kern_return_t's name, where macOS gives a sentence. */

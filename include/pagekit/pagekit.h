@@ -221,7 +221,7 @@ PK_EXPORT PK_WARN_UNUSED int pk_name_check(const char *PK_NONNULL name);
 #define PK_REGION_PURGEABLE 0x2u  /* part of a purgeable object */
 #define PK_REGION_PERMANENT 0x4u
 #define PK_REGION_SEALED 0x8u     /* mseal'd by pk_freeze */
-#define PK_REGION_SHARED 0x10u    /* a shared mapping (foreign only) */
+#define PK_REGION_SHARED 0x10u    /* a shared mapping: PageKit's shared pages, or foreign */
 #define PK_REGION_NO_CACHE 0x20u
 #define PK_REGION_4GB_CHUNK 0x40u
 #define PK_REGION_SUPERPAGE 0x80u
@@ -311,7 +311,8 @@ PK_EXPORT PK_WARN_UNUSED int pk_freeze(uintptr_t address, size_t size, unsigned 
 #define PK_FEATURE_GUARD_REGIONS 0x20u /* MADV_GUARD_INSTALL */
 #define PK_FEATURE_MEMFD_SECRET 0x40u
 #define PK_FEATURE_PROCMAP_QUERY 0x80u
-#define PK_FEATURE_COUNT 8
+#define PK_FEATURE_UFFD_WP 0x100u      /* userfaultfd write-protection of unpopulated memory */
+#define PK_FEATURE_COUNT 9
 
 /** The features of the running kernel, probed once, thread-safely. */
 PK_EXPORT unsigned int pk_features(void);
@@ -335,6 +336,13 @@ enum pk_operation {
     PK_OP_REGION,
     PK_OP_NAME,
     PK_OP_FREEZE,
+    PK_OP_MEMORY_ENTRY,       /* pk_memory_entry_create */
+    PK_OP_PORT,               /* pk_memory_entry_mod_refs */
+    PK_OP_MAP,                /* pk_map anywhere */
+    PK_OP_MAP_FIXED,          /* pk_map at a given address */
+    PK_OP_REMAP,              /* pk_remap anywhere */
+    PK_OP_REMAP_FIXED,        /* pk_remap at a given address */
+    PK_OP_INHERIT,
 };
 
 /* XNU's kern_return_t values. */
@@ -346,10 +354,16 @@ enum pk_operation {
 #define PK_KERN_FAILURE 5
 #define PK_KERN_RESOURCE_SHORTAGE 6
 #define PK_KERN_ABORTED 14
+#define PK_KERN_INVALID_NAME 15
+#define PK_KERN_INVALID_RIGHT 17
+#define PK_KERN_INVALID_VALUE 18
+#define PK_KERN_INVALID_OBJECT 29
 #define PK_KERN_NOT_SUPPORTED 46
 /* What a Mach call to a task port that is null or dead returns: the call is
  * a message, and its destination is invalid. */
 #define PK_MACH_SEND_INVALID_DEST 0x10000003
+/* ... and a port argument in it that names nothing. */
+#define PK_MACH_SEND_INVALID_RIGHT 0x1000000a
 
 /**
  * The Mach kern_return_t for an operation's result (0 or an errno, of either
