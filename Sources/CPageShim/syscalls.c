@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -166,6 +167,21 @@ intptr_t pk_sys_map_marker(const char *name, size_t page)
     return result;
 }
 
+/* Kernels built without CONFIG_CROSS_MEMORY_ATTACH have no
+ * process_vm_readv; /proc/PID/mem makes the same access check. */
+static int read_process_mem(int pid, uintptr_t address, void *buffer, size_t size)
+{
+    char path[32];
+    snprintf(path, sizeof path, "/proc/%d/mem", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? -ESRCH : errno == EPERM ? -EACCES : -errno;
+    ssize_t copied = pread(fd, buffer, size, (off_t)address);
+    int error = copied == (ssize_t)size ? 0 : copied >= 0 || errno == EIO ? -EFAULT : -errno;
+    close(fd);
+    return error;
+}
+
 int pk_sys_read_process(int pid, uintptr_t address, void *buffer, size_t size)
 {
     struct iovec local = {buffer, size}, remote = {(void *)address, size};
@@ -174,6 +190,8 @@ int pk_sys_read_process(int pid, uintptr_t address, void *buffer, size_t size)
         return 0;
     if (copied >= 0)
         return -EFAULT;
+    if (errno == ENOSYS)
+        return read_process_mem(pid, address, buffer, size);
     return errno == EPERM ? -EACCES : -errno;
 }
 

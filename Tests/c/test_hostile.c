@@ -416,7 +416,11 @@ TEST(hostile_alarm_during_calls_never_hangs)
     struct sigaction action = {.sa_handler = allocate_from_alarm, .sa_flags = SA_RESTART}, old;
     sigaction(SIGALRM, &action, &old);
     struct itimerval timer = {{0, 200}, {0, 200}}, stopped = {{0, 0}, {0, 0}};
-    setitimer(ITIMER_REAL, &timer, NULL);
+    if (setitimer(ITIMER_REAL, &timer, NULL) != 0) {
+        sigaction(SIGALRM, &old, NULL);
+        SKIP("no interval timers in this kernel (CONFIG_POSIX_TIMERS); "
+             "hostile_signal_handler_reentering_pagekit_is_aborted raises the signal itself");
+    }
     struct timespec begin, now;
     clock_gettime(CLOCK_MONOTONIC, &begin);
     long rounds = 0;

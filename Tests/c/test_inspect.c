@@ -138,7 +138,7 @@ TEST(inspect_child_shows_tags_names_maxima_and_purgeable_states)
         CHECK(row->flags & PK_REGION_OWNED);
         CHECK_INT(row->max_protection, VM_PROT_ALL);
         CHECK_INT(row->resident, 4 * PAGE);
-        CHECK(strcmp(pk_tag_kind(row->tag), "application specific 3") == 0);
+        CHECK(pk_tag_kind(row->tag) != NULL && strcmp(pk_tag_kind(row->tag), "application specific 3") == 0);
     }
     row = row_at(report, child.address[NAMED]);
     CHECK(row != NULL);
