@@ -34,7 +34,7 @@ SHARED   = $(BUILD)/$(SONAME)
 PC       = $(BUILD)/pagekit.pc
 
 .PHONY: all deps demo tour bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
-        check-swift check-sanitizers check-kernels check-tool check-downstream install clean
+        check-swift check-sanitizers check-kernels check-tool check-downstream check-examples install clean
 
 all: $(STATIC) $(SHARED) $(PC)
 
@@ -145,6 +145,20 @@ check-bare: | deps
 	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_bare.out
 	@echo "the sources build into a program with a bare cc command line"
 
+# The sharing examples, written against the Mach calls only, as on macOS:
+# a magic ring buffer (vm_remap without copy) and W^X code generation (two
+# views of one memory entry).
+EXAMPLES = ring_buffer jit
+$(BUILD)/example_%: Examples/%.c $(STATIC)
+	$(CC) -std=c11 $(WARN) -Iinclude $< $(STATIC) -lpthread -o $@
+
+check-examples: $(EXAMPLES:%=$(BUILD)/example_%)
+	set -e; for example in $(EXAMPLES); do \
+	    $(BUILD)/example_$$example > $(BUILD)/example_$$example.out; \
+	    diff -u Tests/c/expected/$$example.out $(BUILD)/example_$$example.out; \
+	done
+	@echo "the ring buffer and JIT examples print what Tests/c/expected says"
+
 check-seed: $(BUILD)/seed_walkthrough
 	$(BUILD)/seed_walkthrough > $(BUILD)/seed_walkthrough.out
 	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_walkthrough.out
@@ -236,7 +250,7 @@ check-downstream: | deps
 	grep -q '^downstream: ok$$' $(BUILD)/downstream.out
 	@echo "a package outside the tree builds against PageKit by path and runs"
 
-check: check-headers check-exports check-bare check-c check-seed check-install check-tool check-downstream \
+check: check-headers check-exports check-bare check-c check-seed check-examples check-install check-tool check-downstream \
        check-sanitizers check-fuzz-corpus check-kernels check-swift
 
 clean:
