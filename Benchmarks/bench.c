@@ -29,6 +29,9 @@
 
 #include "arena.h"
 #include "publication.h"
+
+#include <pagekit/sharing.h>
+#include <sys/wait.h>
 #include "region_table.h"
 
 #ifndef MADV_FREE
@@ -406,6 +409,173 @@ static void purgeable_cases(void)
     munmap((void *)raw_side.region, raw_side.size);
 }
 
+/* Sharing. A mirror: a buffer whose second view follows the first (the
+ * magic ring buffer), made and used and released, against its floor, a
+ * memfd mapped twice by hand. */
+
+#define MIB ((size_t)1 << 20)
+
+static void pagekit_mirror(void *context, int iterations)
+{
+    (void)context;
+    for (int i = 0; i < iterations; i++) {
+        uintptr_t base = 0;
+        check(pk_allocate(&base, 2 * MIB, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
+        check(pk_deallocate(base + MIB, MIB), "pk_deallocate");
+        uintptr_t mirror = base + MIB;
+        unsigned int cur, max;
+        check(pk_remap(&mirror, MIB, 0, PK_ALLOC_FIXED, base, false, &cur, &max, PK_INHERIT_COPY, true), "pk_remap");
+        memset((void *)base, 1, MIB);
+        check(pk_deallocate(base, 2 * MIB), "pk_deallocate");
+    }
+}
+
+static void raw_mirror(void *context, int iterations)
+{
+    (void)context;
+    for (int i = 0; i < iterations; i++) {
+        int fd = memfd_create("mirror", MFD_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, MIB) != 0)
+            exit(1);
+        char *base = mmap(NULL, 2 * MIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        mmap(base, MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+        mmap(base + MIB, MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+        close(fd);
+        memset(base, 1, MIB);
+        munmap(base, 2 * MIB);
+    }
+}
+
+/* The same, made and released without writing: the cost of the move. */
+static void pagekit_mirror_create(void *context, int iterations)
+{
+    (void)context;
+    for (int i = 0; i < iterations; i++) {
+        uintptr_t base = 0;
+        check(pk_allocate(&base, 2 * MIB, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
+        check(pk_deallocate(base + MIB, MIB), "pk_deallocate");
+        uintptr_t mirror = base + MIB;
+        unsigned int cur, max;
+        check(pk_remap(&mirror, MIB, 0, PK_ALLOC_FIXED, base, false, &cur, &max, PK_INHERIT_COPY, true), "pk_remap");
+        check(pk_deallocate(base, 2 * MIB), "pk_deallocate");
+    }
+}
+
+static void raw_mirror_create(void *context, int iterations)
+{
+    (void)context;
+    for (int i = 0; i < iterations; i++) {
+        int fd = memfd_create("mirror", MFD_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, MIB) != 0)
+            exit(1);
+        char *base = mmap(NULL, 2 * MIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        mmap(base, MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+        mmap(base + MIB, MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+        close(fd);
+        munmap(base, 2 * MIB);
+    }
+}
+
+/* A private copy of a written MiB: remap with copy against mmap+memcpy. */
+static void pagekit_remap_copy(void *context, int iterations)
+{
+    uintptr_t source = *(uintptr_t *)context;
+    for (int i = 0; i < iterations; i++) {
+        uintptr_t target = 0;
+        unsigned int cur, max;
+        check(pk_remap(&target, MIB, 0, PK_ALLOC_ANYWHERE, source, true, &cur, &max, PK_INHERIT_COPY, true), "remap");
+        check(pk_deallocate(target, MIB), "pk_deallocate");
+    }
+}
+
+static void raw_copy(void *context, int iterations)
+{
+    uintptr_t source = *(uintptr_t *)context;
+    for (int i = 0; i < iterations; i++) {
+        void *target = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        memcpy(target, (const void *)source, MIB);
+        munmap(target, MIB);
+    }
+}
+
+/* The first share of a written private MiB (it moves onto a memfd) against
+ * allocating fresh pages and copying it there. */
+static void pagekit_first_share(void *context, int iterations)
+{
+    (void)context;
+    for (int i = 0; i < iterations; i++) {
+        uintptr_t region = 0;
+        check(pk_allocate(&region, MIB, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
+        memset((void *)region, 7, MIB);
+        uint64_t size = MIB;
+        pk_entry_name_t name;
+        check(pk_memory_entry_create(&size, region, PK_MEM_VM_SHARE | PK_PROT_DEFAULT, &name, 0), "entry");
+        check(pk_memory_entry_mod_refs(name, -1), "release");
+        check(pk_deallocate(region, MIB), "pk_deallocate");
+    }
+}
+
+static void raw_allocate_and_copy(void *context, int iterations)
+{
+    (void)context;
+    for (int i = 0; i < iterations; i++) {
+        char *region = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        memset(region, 7, MIB);
+        char *fresh = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        memcpy(fresh, region, MIB);
+        munmap(fresh, MIB);
+        munmap(region, MIB);
+    }
+}
+
+/* fork() of a process with 64 MiB of shared memory inherited as copies
+ * (each child gets its own snapshot, as on Mach), against the same fork
+ * when that memory is private. Reported, not targeted. */
+static void fork_and_wait(void *context, int iterations)
+{
+    (void)context;
+    for (int i = 0; i < iterations; i++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(0);
+        waitpid(pid, NULL, 0);
+    }
+}
+
+static void sharing_cases(void)
+{
+    double a, b, r;
+    measure(pagekit_mirror, NULL, raw_mirror, NULL, 20, &a, &b, &r);
+    record("mirror 1 MiB: create+write+destroy", "memfd + 2 mmap + write", a, b, r, 1.15);
+    measure(pagekit_mirror_create, NULL, raw_mirror_create, NULL, 20, &a, &b, &r);
+    record("  mirror 1 MiB: create+destroy", "memfd + 2 mmap", a, b, r, 0);
+    uintptr_t source = 0;
+    check(pk_allocate(&source, MIB, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
+    memset((void *)source, 3, MIB);
+    measure(pagekit_remap_copy, &source, raw_copy, &source, 20, &a, &b, &r);
+    record("remap copy=TRUE of a written 1 MiB", "mmap + memcpy", a, b, r, 1.10);
+    check(pk_deallocate(source, MIB), "pk_deallocate");
+    measure(pagekit_first_share, NULL, raw_allocate_and_copy, NULL, 20, &a, &b, &r);
+    record("first share of a written private 1 MiB", "allocate + copy 1 MiB", a, b, r, 1.20);
+
+    uintptr_t shared = 0;
+    check(pk_allocate(&shared, 64 * MIB, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
+    memset((void *)shared, 9, 64 * MIB);
+    uintptr_t view = 0;
+    unsigned int cur, max;
+    check(pk_remap(&view, 64 * MIB, 0, PK_ALLOC_ANYWHERE, shared, false, &cur, &max, PK_INHERIT_COPY, true), "remap");
+    double with_shared = 0, with_private = 0;
+    measure(fork_and_wait, NULL, fork_and_wait, NULL, 2, &with_shared, &b, &r);
+    check(pk_deallocate(view, 64 * MIB), "pk_deallocate");
+    check(pk_deallocate(shared, 64 * MIB), "pk_deallocate");
+    check(pk_allocate(&shared, 64 * MIB, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
+    memset((void *)shared, 9, 64 * MIB);
+    measure(fork_and_wait, NULL, fork_and_wait, NULL, 2, &with_private, &b, &r);
+    check(pk_deallocate(shared, 64 * MIB), "pk_deallocate");
+    record("fork with 64 MiB shared (two views), inherited as copies", "fork with 64 MiB private", with_shared,
+           with_private, with_shared / with_private, 0);
+}
+
 /* The price of checking the kernel before the table refuses: a protect
  * above a lowered maximum (EACCES after one ownership query) against the
  * raw mprotect the same call would make were it allowed. */
@@ -585,6 +755,7 @@ int main(int argc, char **argv)
     query_case();
     purgeable_cases();
     threads_case();
+    sharing_cases();
     refused_case();
     /* Alternating protections keep each region a mapping of its own, so
      * the count stays well below vm.max_map_count (65530 by default). */

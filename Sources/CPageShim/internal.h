@@ -127,16 +127,16 @@ void pk_backing_close(struct pk_backing *backing);
  * hole; spares holds two entries for the clipping. */
 int pk_share_range(uintptr_t start, uintptr_t end, struct pk_spares *spares, struct pk_backing **shared);
 
-/* Copies what [start, end) of this process holds to copy (writable, as
- * long): only the pages it has, whatever their protection, since
- * /proc/self/mem reads through it as a debugger does (share.c). A volatile
- * purgeable object's pages come out with the user's words, not PageKit's
- * markers. Runs with the table lock held. */
+/* Copies what [start, end) of this process holds to copy (writable
+ * memory), or to fd at offset: only the pages it has, whatever their
+ * protection, since /proc/self/mem reads through it as a debugger does
+ * (share.c). Volatile purgeable pages come out with the user's words, not
+ * PageKit's markers. Runs with the table lock held. */
 int pk_copy_pages(uintptr_t start, uintptr_t end, uintptr_t copy);
-/* Puts the user's first words back into a copy of part of a volatile
- * object's pages, [start, end) copied to copy; a copy of an object the
- * kernel purged reads as zeros, as the object will (purgeable.c). */
-void pk_object_unmark_copy(struct pk_object *object, uintptr_t start, uintptr_t end, uintptr_t copy);
+int pk_copy_pages_to_file(uintptr_t start, uintptr_t end, int fd, uint64_t offset);
+/* *word is what a volatile object's page (or a copy of it) holds first:
+ * if it is the marker, it becomes the user's word, and true (purgeable.c). */
+bool pk_object_saved_word(const struct pk_object *object, uintptr_t page, uintptr_t *word);
 
 /* pk_inherit with the table locked, on a page range (inherit.c). */
 int pk_inherit_locked(uintptr_t start, size_t size, unsigned int inheritance);

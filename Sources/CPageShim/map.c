@@ -34,6 +34,7 @@ struct piece {
     bool private_copy;
     unsigned int protection, max_protection;
     struct pk_object *object; /* anonymous purgeable memory */
+    uintptr_t source;          /* a private copy of this process's pages, if not 0 */
 };
 
 /* The smallest power of two above every bit of mask and of a page. */
@@ -76,6 +77,12 @@ static intptr_t reserve(const struct target *target, struct pk_spares *spares)
 /* Puts a piece's pages at [at, at + length). */
 static int fill(uintptr_t at, size_t length, const struct piece *piece)
 {
+    if (piece->source != 0) {
+        int error = pk_sys_mprotect(at, length, PROT_READ | PROT_WRITE);
+        if (error == 0)
+            error = pk_copy_pages(piece->source, piece->source + length, at);
+        return error ? error : pk_sys_mprotect(at, length, (int)piece->protection);
+    }
     if (piece->backing == NULL)
         return pk_sys_mprotect(at, length, (int)piece->protection);
     if (!piece->private_copy) {
@@ -95,7 +102,7 @@ static void record(uintptr_t start, size_t length, const struct piece *piece, un
 {
     pk_table_remove_range(start, start + length, spares, orphans);
     struct pk_entry *entry = pk_spares_take(spares);
-    struct pk_backing *backing = piece->private_copy ? NULL : piece->backing;
+    struct pk_backing *backing = piece->private_copy || piece->source != 0 ? NULL : piece->backing;
     *entry = (struct pk_entry){
         .start = start,
         .end = start + length,
@@ -298,10 +305,13 @@ static int share_source(uintptr_t start, uintptr_t end, const struct pk_segments
 }
 
 /* One piece per source entry (or foreign run): its pages, shared or
- * copied, with the protections the call gives them. A copy reads the
- * source once, into *snapshot, which the caller closes after placing. */
-static int build_pieces(uintptr_t start, uintptr_t end, bool copy, bool legacy, unsigned int cur, unsigned int max,
-                        struct piece **pieces, size_t **lengths, size_t *count, struct pk_backing **snapshot)
+ * copied, with the protections the call gives them. A copy is made
+ * straight into the target, unless the target may overlap the source: then
+ * the source is read once, into *snapshot, which the caller closes after
+ * placing. */
+static int build_pieces(uintptr_t start, uintptr_t end, bool copy, bool snapshot_first, bool legacy,
+                        unsigned int cur, unsigned int max, struct piece **pieces, size_t **lengths, size_t *count,
+                        struct pk_backing **snapshot)
 {
     struct pk_segments segments;
     int error = pk_segments_collect(start, end, &segments);
@@ -311,12 +321,8 @@ static int build_pieces(uintptr_t start, uintptr_t end, bool copy, bool legacy, 
         error = -ENOMEM;
     *count = error ? 0 : segments.count;
     *snapshot = NULL;
-    if (error == 0 && copy && (*snapshot = pk_backing_create(end - start, &error)) != NULL) {
-        intptr_t view = pk_sys_mmap_file(0, end - start, PROT_READ | PROT_WRITE, MAP_SHARED, (*snapshot)->fd, 0);
-        error = view < 0 ? (int)view : pk_copy_pages(start, end, (uintptr_t)view);
-        if (view >= 0)
-            pk_sys_munmap((uintptr_t)view, end - start);
-    }
+    if (error == 0 && copy && snapshot_first && (*snapshot = pk_backing_create(end - start, &error)) != NULL)
+        error = pk_copy_pages_to_file(start, end, (*snapshot)->fd, 0);
     for (size_t i = 0; error == 0 && i < segments.count; i++) {
         const struct pk_segment *segment = &segments.items[i];
         const struct pk_entry *entry = segment->entry;
@@ -326,6 +332,7 @@ static int build_pieces(uintptr_t start, uintptr_t end, bool copy, bool legacy, 
             .offset = copy ? segment->start - start
                            : (uint64_t)entry->backing_page * pk_page() + (segment->start - entry->start),
             .private_copy = copy,
+            .source = copy && !snapshot_first ? segment->start : 0,
             .protection = legacy ? segment->protection : cur,
             .max_protection = legacy ? (entry != NULL ? entry->max_protection : PK_PROT_ALL) : max,
         };
@@ -358,7 +365,9 @@ static int remap(uintptr_t *target, uint64_t size, uint64_t mask, unsigned int f
     struct piece *pieces;
     size_t *lengths, count;
     struct pk_backing *snapshot;
-    error = build_pieces(start, end, copy, legacy, *cur, *max, &pieces, &lengths, &count, &snapshot);
+    /* Only a fixed target can overlap its source. */
+    bool overlap = !(flags & PK_ALLOC_ANYWHERE) && pk_trunc(*target) < end && start < pk_trunc(*target) + (end - start);
+    error = build_pieces(start, end, copy, overlap, legacy, *cur, *max, &pieces, &lengths, &count, &snapshot);
     struct target placement = {.start = pk_trunc(*target), .length = end - start, .mask = mask, .flags = flags};
     uintptr_t placed = 0;
     if (error == 0)

@@ -180,10 +180,7 @@ static int vm_copy(uint64_t *size, uint64_t offset, unsigned int permission, pk_
     struct pk_backing *backing = pk_backing_create(end - start, &error);
     if (backing == NULL)
         return error;
-    intptr_t copy = pk_sys_mmap_file(0, end - start, PROT_READ | PROT_WRITE, MAP_SHARED, backing->fd, 0);
-    error = copy < 0 ? (int)copy : pk_copy_pages(start, end, (uintptr_t)copy);
-    if (copy >= 0)
-        pk_sys_munmap((uintptr_t)copy, end - start);
+    error = pk_copy_pages_to_file(start, end, backing->fd, 0);
     uint64_t data_offset = (permission & PK_MEM_USE_DATA_ADDR) ? offset - start : 0;
     if (error == 0)
         error = new_entry(backing, 0, end - start, data_offset, permission & PK_PROT_ALL, true, name);

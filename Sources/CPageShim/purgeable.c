@@ -152,20 +152,14 @@ static int make_volatile(struct pk_object *object)
     return 0;
 }
 
-void pk_object_unmark_copy(struct pk_object *object, uintptr_t start, uintptr_t end, uintptr_t copy)
+bool pk_object_saved_word(const struct pk_object *object, uintptr_t page, uintptr_t *word)
 {
-    if (pk_object_state(object) == PK_PURGEABLE_EMPTY) {
-        memset((void *)copy, 0, end - start);
-        return;
-    }
-    if (object->state != PK_PURGEABLE_VOLATILE)
-        return;
-    size_t page = pk_page();
-    for (uintptr_t at = start; at < end; at += page) {
-        uintptr_t *word = (uintptr_t *)(copy + (at - start));
-        if (*word == MARKER)
-            *word = object->saved[page_index(object, at)];
-    }
+    /* Pages the kernel dropped read as zero; the object is EMPTY then,
+     * which the caller found before it copied. */
+    if (object->state != PK_PURGEABLE_VOLATILE || *word != MARKER)
+        return false;
+    *word = object->saved[page_index(object, page)];
+    return true;
 }
 
 /* The object's state, after noticing pages the kernel dropped. */

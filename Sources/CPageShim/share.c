@@ -15,11 +15,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <linux/userfaultfd.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "segments.h"
 
 #ifndef UFFD_USER_MODE_ONLY
 #define UFFD_USER_MODE_ONLY 1
@@ -56,46 +59,147 @@ static void release_writers(int fd)
         close(fd);
 }
 
-int pk_copy_pages(uintptr_t start, uintptr_t end, uintptr_t copy)
+#define PAGE_PRESENT (1ull << 63)
+#define PAGE_SWAPPED (1ull << 62)
+
+/* /proc/self/pagemap's entries for [start, end), or NULL. */
+static uint64_t *read_pagemap(uintptr_t start, uintptr_t end)
 {
-    int mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
-    int map = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-    int error = mem < 0 ? -errno : 0;
-    size_t page = pk_page();
-    uint64_t entries[512];
-    for (uintptr_t at = start; error == 0 && at < end;) {
-        size_t batch = (end - at) / page < 512 ? (end - at) / page : 512;
-        bool known = map >= 0 && pread(map, entries, batch * sizeof entries[0], (off_t)(at / page * 8)) ==
-                                     (ssize_t)(batch * sizeof entries[0]);
-        for (size_t i = 0; i < batch && error == 0;) {
-            bool has = !known || ((entries[i] >> 62) & 3) != 0;
-            size_t run = i + 1;
-            while (run < batch && (!known || ((entries[run] >> 62) & 3) != 0) == has)
-                run++;
-            size_t length = (run - i) * page;
-            if (has && pread(mem, (void *)(copy + (at - start) + i * page), length, (off_t)(at + i * page)) !=
-                           (ssize_t)length)
-                error = errno ? -errno : -EIO;
-            i = run;
-        }
-        at += batch * page;
+    size_t pages = (end - start) / pk_page();
+    uint64_t *entries = malloc(pages * sizeof *entries);
+    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    off_t offset = (off_t)(start / pk_page() * sizeof *entries);
+    if (entries != NULL &&
+        (fd < 0 || pread(fd, entries, pages * sizeof *entries, offset) != (ssize_t)(pages * sizeof *entries))) {
+        free(entries);
+        entries = NULL;
     }
+    if (fd >= 0)
+        close(fd);
+    return entries;
+}
+
+/* Whether page i holds anything. After a userfaultfd write protection,
+ * an unpopulated page reads as swapped (a marker), so a page counts as
+ * swapped only if it was before too. */
+static bool holds_data(const uint64_t *now, const uint64_t *before, size_t i)
+{
+    if (now == NULL)
+        return true;
+    if (now[i] & PAGE_PRESENT)
+        return true;
+    return (now[i] & PAGE_SWAPPED) && (before == NULL || (before[i] & (PAGE_PRESENT | PAGE_SWAPPED)));
+}
+
+/* Where a copy goes: memory (address) or a file (fd, at offset). */
+struct sink {
+    int fd;
+    uintptr_t address;
+    uint64_t offset;
+};
+
+static int put(const struct sink *sink, uint64_t at, const void *bytes, size_t length)
+{
+    if (sink->fd < 0) {
+        memcpy((void *)(sink->address + at), bytes, length);
+        return 0;
+    }
+    return pwrite(sink->fd, bytes, length, (off_t)(sink->offset + at)) == (ssize_t)length ? 0 : -EIO;
+}
+
+/* Copies [from, to) to the sink at at: straight from the pages where they
+ * are readable, and through /proc/self/mem, as a debugger reads, where
+ * they are not. */
+static int copy_run(uintptr_t from, uintptr_t to, const struct sink *sink, uint64_t at, bool readable, int *mem)
+{
+    if (readable)
+        return put(sink, at, (const void *)from, to - from);
+    if (*mem < 0 && (*mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC)) < 0)
+        return -errno;
+    unsigned char bounce[16384];
+    for (uintptr_t done = from; done < to;) {
+        size_t length = to - done < sizeof bounce ? to - done : sizeof bounce;
+        if (pread(*mem, bounce, length, (off_t)done) != (ssize_t)length)
+            return -EIO;
+        int error = put(sink, at + (done - from), bounce, length);
+        if (error)
+            return error;
+        done += length;
+    }
+    return 0;
+}
+
+/* A volatile object's pages hold PageKit's marker in their first word; the
+ * copy gets the user's word back. (An object the kernel purged was found
+ * EMPTY and zeroed before the copy, so it copies as zeros.) */
+static int unmark(const struct pk_entry *entry, uintptr_t from, uintptr_t to, const struct sink *sink,
+                  uintptr_t start)
+{
+    for (uintptr_t page = from; page < to; page += pk_page()) {
+        uintptr_t word = 0;
+        if (sink->fd < 0)
+            memcpy(&word, (const void *)(sink->address + (page - start)), sizeof word);
+        else if (pread(sink->fd, &word, sizeof word, (off_t)(sink->offset + (page - start))) != (ssize_t)sizeof word)
+            return -EIO;
+        if (!pk_object_saved_word(entry->object, page, &word))
+            return 0;
+        int error = put(sink, page - start, &word, sizeof word);
+        if (error)
+            return error;
+    }
+    return 0;
+}
+
+static int copy_pages(uintptr_t start, uintptr_t end, const struct sink *sink, const uint64_t *before)
+{
+    size_t page = pk_page();
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
+         entry = pk_table_next(entry))
+        if (entry->object != NULL)
+            pk_object_state(entry->object);
+    uint64_t *now = read_pagemap(start, end);
+    struct pk_segments segments;
+    int error = pk_segments_collect(start, end, &segments), mem = -1;
+    for (size_t s = 0; error == 0 && s < segments.count; s++) {
+        const struct pk_segment *segment = &segments.items[s];
+        /* Write-only memory is readable on Linux; execute-only memory is
+         * not, where the CPU has protection keys. */
+        bool readable = (segment->protection & (PK_PROT_READ | PK_PROT_WRITE)) != 0;
+        for (uintptr_t at = segment->start; error == 0 && at < segment->end;) {
+            bool has = holds_data(now, before, (at - start) / page);
+            uintptr_t run = at + page;
+            while (run < segment->end && holds_data(now, before, (run - start) / page) == has)
+                run += page;
+            if (has)
+                error = copy_run(at, run, sink, at - start, readable, &mem);
+            at = run;
+        }
+        if (error == 0 && segment->entry != NULL && segment->entry->object != NULL)
+            error = unmark(segment->entry, segment->start, segment->end, sink, start);
+    }
+    pk_segments_free(&segments);
     if (mem >= 0)
         close(mem);
-    if (map >= 0)
-        close(map);
-    for (struct pk_entry *entry = pk_table_ceiling(start); error == 0 && entry != NULL && entry->start < end;
-         entry = pk_table_next(entry)) {
-        uintptr_t from = entry->start > start ? entry->start : start, to = entry->end < end ? entry->end : end;
-        if (entry->object != NULL)
-            pk_object_unmark_copy(entry->object, from, to, copy + (from - start));
-    }
+    free(now);
     return error;
 }
 
+int pk_copy_pages(uintptr_t start, uintptr_t end, uintptr_t copy)
+{
+    struct sink sink = {.fd = -1, .address = copy};
+    return copy_pages(start, end, &sink, NULL);
+}
+
+int pk_copy_pages_to_file(uintptr_t start, uintptr_t end, int fd, uint64_t offset)
+{
+    struct sink sink = {.fd = fd, .offset = offset};
+    return copy_pages(start, end, &sink, NULL);
+}
+
 /* Maps the backing over each entry of [start, end), with its protection.
- * On failure, puts private copies back over the entries already replaced. */
-static int replace(uintptr_t start, uintptr_t end, const struct pk_backing *backing, uintptr_t copy)
+ * On failure, puts private copies back over the entries already replaced
+ * (the backing holds their contents). */
+static int replace(uintptr_t start, uintptr_t end, const struct pk_backing *backing)
 {
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
          entry = pk_table_next(entry)) {
@@ -106,7 +210,8 @@ static int replace(uintptr_t start, uintptr_t end, const struct pk_backing *back
         for (struct pk_entry *undo = pk_table_ceiling(start); undo != entry; undo = pk_table_next(undo)) {
             size_t length = undo->end - undo->start;
             pk_sys_mmap(undo->start, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
-            memcpy((void *)undo->start, (const void *)(copy + (undo->start - start)), length);
+            if (pread(backing->fd, (void *)undo->start, length, (off_t)(undo->start - start)) != (ssize_t)length)
+                memset((void *)undo->start, 0, length);
             pk_sys_mprotect(undo->start, length, undo->protection);
         }
         return (int)mapped;
@@ -120,18 +225,17 @@ int pk_share_range(uintptr_t start, uintptr_t end, struct pk_spares *spares, str
     struct pk_backing *backing = pk_backing_create(end - start, &error);
     if (backing == NULL)
         return error;
-    intptr_t copy = pk_sys_mmap_file(0, end - start, PROT_READ | PROT_WRITE, MAP_SHARED, backing->fd, 0);
-    if (copy < 0) {
-        pk_backing_close(backing);
-        return (int)copy;
-    }
     pk_table_clip(start, end, spares);
+    /* What holds data before writers are held: afterwards the kernel shows
+     * every page it protects as swapped. */
+    uint64_t *before = read_pagemap(start, end);
     int writers = hold_writers(start, end);
-    error = pk_copy_pages(start, end, (uintptr_t)copy);
+    struct sink sink = {.fd = backing->fd};
+    error = copy_pages(start, end, &sink, writers >= 0 ? before : NULL);
+    free(before);
     if (error == 0)
-        error = replace(start, end, backing, (uintptr_t)copy);
+        error = replace(start, end, backing);
     release_writers(writers);
-    pk_sys_munmap((uintptr_t)copy, end - start);
     if (error) {
         pk_table_coalesce(start, end);
         pk_backing_close(backing);
