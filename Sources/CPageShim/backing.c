@@ -33,6 +33,22 @@ struct pk_backing *pk_backing_create(uint64_t size, int *error)
     return backing;
 }
 
+struct pk_backing *pk_backing_adopt(int fd, uint64_t size, int *error)
+{
+    struct pk_backing *backing = pk_arena_alloc(sizeof *backing);
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (backing == NULL || copy < 0) {
+        *error = backing == NULL ? -ENOMEM : -errno;
+        if (backing != NULL)
+            pk_arena_free(backing, sizeof *backing);
+        if (copy >= 0)
+            close(copy);
+        return NULL;
+    }
+    *backing = (struct pk_backing){.size = size, .fd = copy};
+    return backing;
+}
+
 void pk_backing_close(struct pk_backing *backing)
 {
     close(backing->fd);

@@ -119,6 +119,8 @@ void pk_object_destroy(struct pk_object *object);
  * yet; NULL with *error set on failure. */
 struct pk_backing *pk_backing_create(uint64_t size, int *error);
 void pk_backing_close(struct pk_backing *backing);
+/* A backing for a descriptor another process exported (a duplicate of it). */
+struct pk_backing *pk_backing_adopt(int fd, uint64_t size, int *error);
 
 /* Moves the PageKit private memory of [start, end), entries already
  * clipped or not, onto one new backing in place (share.c): contents,

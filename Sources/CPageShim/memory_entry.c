@@ -12,8 +12,12 @@
 #include <pagekit/sharing.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "memory_entry.h"
@@ -390,6 +394,68 @@ int pk_memory_entry_mod_refs(pk_entry_name_t name, int delta)
             pk_arena_free(entry, sizeof *entry);
             pk_orphans_release(&orphans);
         }
+    }
+    pk_table_unlock();
+    return error;
+}
+
+/* A read-only descriptor of the same memfd: a new open file description,
+ * so the receiver's mappings are read-only whatever the sender's are. */
+static int read_only_copy(int fd)
+{
+    char path[32];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int copy = open(path, O_RDONLY | O_CLOEXEC);
+    return copy < 0 ? -errno : copy;
+}
+
+int pk_memory_entry_export(pk_entry_name_t name, int *fd, uint64_t *offset, uint64_t *size)
+{
+    if (fd == NULL || offset == NULL || size == NULL)
+        return -EINVAL;
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    struct pk_memory_entry *entry = pk_memory_entry_lookup(name);
+    int exported = -EBADF;
+    if (entry != NULL && (entry->protection & PK_PROT_WRITE)) {
+        exported = fcntl(entry->backing->fd, F_DUPFD_CLOEXEC, 0);
+        exported = exported < 0 ? -errno : exported;
+    } else if (entry != NULL) {
+        /* Even a descriptor reopened for writing cannot write then. */
+        fcntl(entry->backing->fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE);
+        exported = read_only_copy(entry->backing->fd);
+    }
+    if (exported >= 0) {
+        *fd = exported;
+        *offset = entry->offset + entry->data_offset;
+        *size = entry->size - entry->data_offset;
+    }
+    pk_table_unlock();
+    return exported < 0 ? exported : 0;
+}
+
+int pk_memory_entry_import(int fd, uint64_t offset, uint64_t size, unsigned int protection, pk_entry_name_t *name)
+{
+    if (name == NULL || (protection & ~PK_PROT_ALL) != 0)
+        return -EINVAL;
+    struct stat status;
+    int mode = fcntl(fd, F_GETFL);
+    if (mode < 0 || fstat(fd, &status) != 0)
+        return -EBADF;
+    if ((protection & PK_PROT_WRITE) && (mode & O_ACCMODE) == O_RDONLY)
+        return -EACCES;
+    uintptr_t start, end;
+    if (size == 0 || page_span(offset, size, &start, &end) != 0 || end > (uint64_t)status.st_size)
+        return -EINVAL;
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    struct pk_backing *backing = pk_backing_adopt(fd, (uint64_t)status.st_size, &error);
+    if (backing != NULL) {
+        error = new_entry(backing, start, end - start, offset - start, protection, false, name);
+        if (error)
+            pk_backing_close(backing);
     }
     pk_table_unlock();
     return error;

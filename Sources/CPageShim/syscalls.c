@@ -139,7 +139,8 @@ int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector)
 
 int pk_sys_memfd(const char *name, uint64_t size)
 {
-    int fd = memfd_create(name, MFD_CLOEXEC);
+    /* Sealable, so that an entry handed out read-only can be sealed. */
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
         return -errno;
     if (ftruncate(fd, (off_t)size) != 0) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -569,4 +570,111 @@ TEST(sharing_first_share_without_userfaultfd)
     for (int trial = 0; trial < 10; trial++)
         lost += lost_writes(false);
     printf("    without userfaultfd: %zu writes lost in 10 trials (the documented window)\n", lost);
+}
+
+/* Handing an entry to another process: over a UNIX socket, mapped there
+ * read-only, seeing the parent's writes, and refused anything more. */
+static int send_fd(int socket, int fd)
+{
+    char byte = 0;
+    struct iovec data = {&byte, 1};
+    union {
+        struct cmsghdr header;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.space,
+                             .msg_controllen = sizeof control.space};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &fd, sizeof fd);
+    return sendmsg(socket, &message, 0) == 1 ? 0 : -1;
+}
+
+static int receive_fd(int socket)
+{
+    char byte;
+    struct iovec data = {&byte, 1};
+    union {
+        struct cmsghdr header;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.space,
+                             .msg_controllen = sizeof control.space};
+    if (recvmsg(socket, &message, 0) != 1)
+        return -1;
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    int fd = -1;
+    if (header != NULL && header->cmsg_type == SCM_RIGHTS)
+        memcpy(&fd, CMSG_DATA(header), sizeof fd);
+    return fd;
+}
+
+static int child_maps_read_only(int socket)
+{
+    int failures = 0;
+    int fd = receive_fd(socket);
+    uint64_t geometry[2];
+    failures += read(socket, geometry, sizeof geometry) != sizeof geometry;
+    pk_entry_name_t name = 0;
+    failures += pk_memory_entry_import(fd, geometry[0], geometry[1], PK_PROT_DEFAULT, &name) != -EACCES;
+    failures += pk_memory_entry_import(fd, geometry[0], geometry[1], PK_PROT_READ, &name) != 0;
+    uintptr_t view = 0;
+    failures += pk_map(&view, geometry[1], 0, PK_ALLOC_ANYWHERE, name, 0, false, PK_PROT_DEFAULT, PK_PROT_DEFAULT,
+                       PK_INHERIT_COPY) != -EACCES;
+    failures += pk_map(&view, geometry[1], 0, PK_ALLOC_ANYWHERE, name, 0, false, PK_PROT_READ, PK_PROT_READ,
+                       PK_INHERIT_COPY) != 0;
+    failures += strcmp((const char *)view, "hello") != 0;
+    /* The kernel itself refuses a writable mapping of the descriptor. */
+    failures += mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)geometry[0]) != MAP_FAILED;
+    failures += pk_protect(view, PAGE, false, PK_PROT_DEFAULT) != -EACCES;
+    char go;
+    failures += write(socket, "r", 1) != 1;
+    failures += read(socket, &go, 1) != 1;
+    failures += strcmp((const char *)view, "world") != 0;
+    return failures;
+}
+
+TEST(sharing_an_entry_crosses_to_another_process_read_only)
+{
+    memory_object_size_t size = 2 * PAGE;
+    mem_entry_name_port_t entry = 0, read_only = 0;
+    CHECK_KR(mach_make_memory_entry_64(SELF, &size, 0, MAP_MEM_NAMED_CREATE | VM_PROT_DEFAULT, &entry, 0),
+             KERN_SUCCESS, 0);
+    mach_vm_address_t mine = map_entry(entry, size, FALSE);
+    strcpy((char *)(uintptr_t)(mine + PAGE), "hello");
+    size = PAGE;
+    CHECK_KR(mach_make_memory_entry_64(SELF, &size, PAGE, VM_PROT_READ, &read_only, entry), KERN_SUCCESS, 0);
+    int fd = -1;
+    uint64_t geometry[2];
+    CHECK_ERRNO(pk_memory_entry_export(read_only, &fd, &geometry[0], &geometry[1]), 0);
+    CHECK_INT(geometry[0], PAGE);
+    CHECK_INT(geometry[1], PAGE);
+    CHECK_ERRNO(pk_memory_entry_export(0x9999, &fd, &geometry[0], &geometry[1]), -EBADF);
+    int sockets[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sockets[0]);
+        _exit(child_maps_read_only(sockets[1]));
+    }
+    close(sockets[1]);
+    CHECK(send_fd(sockets[0], fd) == 0);
+    CHECK(write(sockets[0], geometry, sizeof geometry) == sizeof geometry);
+    close(fd);
+    char ready;
+    CHECK(read(sockets[0], &ready, 1) == 1);
+    /* The parent's view was writable before the export, and still is. */
+    strcpy((char *)(uintptr_t)(mine + PAGE), "world");
+    CHECK(write(sockets[0], "w", 1) == 1);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK_INT(WEXITSTATUS(status), 0);
+    close(sockets[0]);
+    CHECK_KR(mach_port_deallocate(SELF, read_only), KERN_SUCCESS, 0);
+    CHECK_KR(mach_port_deallocate(SELF, entry), KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_deallocate(SELF, mine, 2 * PAGE), KERN_SUCCESS, 0);
 }

@@ -71,6 +71,33 @@ PK_EXPORT PK_WARN_UNUSED int pk_memory_entry_create(uint64_t *PK_NONNULL size, u
                                                     pk_entry_name_t parent);
 
 /**
+ * A file descriptor for a memory entry, to hand to another process (over a
+ * UNIX socket with SCM_RIGHTS), with where the entry's pages lie in it.
+ * When the entry grants no WRITE the descriptor is read-only, and the
+ * object is sealed against new writable mappings and writes everywhere
+ * (F_SEAL_FUTURE_WRITE; mappings already writable keep working), so the
+ * receiver cannot get more than the entry grants. The caller owns the
+ * descriptor.
+ *
+ * Errors: EBADF (no such name), EMFILE, ENFILE.
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_memory_entry_export(pk_entry_name_t name, int *PK_NONNULL fd,
+                                                    uint64_t *PK_NONNULL offset, uint64_t *PK_NONNULL size);
+
+/**
+ * A memory entry for a descriptor another process exported: the pages of
+ * [offset, offset + size) of it, granting at most protection, and no more
+ * than the descriptor allows (read-only descriptors give no WRITE). The
+ * descriptor is duplicated; the caller keeps its own.
+ *
+ * Errors: EBADF (not a descriptor), EINVAL (range outside the file, or
+ * unknown protection bits), EACCES (protection above what the descriptor
+ * allows).
+ */
+PK_EXPORT PK_WARN_UNUSED int pk_memory_entry_import(int fd, uint64_t offset, uint64_t size, unsigned int protection,
+                                                    pk_entry_name_t *PK_NONNULL name);
+
+/**
  * Adds delta to the references of a memory entry's name (mach_port_mod_refs
  * with MACH_PORT_RIGHT_SEND); at 0 the name is released. Mappings stay.
  *
