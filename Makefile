@@ -235,7 +235,8 @@ check-tool: | deps
 	$$bin/pagekit vmmap $$$$ | grep -q '^stack '; \
 	python3 Tests/tool/check_vmmap.py $$bin/pagekit; \
 	$$bin/seed-walkthrough | grep -q 'refused, as on Mach'; \
-	$$bin/purgeable-cache | grep -q 'same bytes'
+	$$bin/purgeable-cache | grep -q 'same bytes'; \
+	$$bin/jit | grep -q 'writable view, it returns 7'
 	@echo "pagekit tour, features, vmmap (against pmap -XX and smaps_rollup) and the Swift examples behave"
 
 # A throwaway package outside the tree depends on PageKit by path, imports

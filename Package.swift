@@ -43,6 +43,12 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6), .enableExperimentalFeature("Lifetimes")]
         ),
         .executableTarget(
+            name: "jit",
+            dependencies: ["PageKit"],
+            path: "Examples/JIT",
+            swiftSettings: [.swiftLanguageMode(.v6), .enableExperimentalFeature("Lifetimes")]
+        ),
+        .executableTarget(
             name: "purgeable-cache",
             dependencies: ["PageKit"],
             path: "Examples/PurgeableCache",

@@ -28,6 +28,14 @@ public struct KernReturn: RawRepresentable, Sendable, Hashable, CustomStringConv
     /// Nothing was done: the call came from a signal handler that interrupted
     /// a PageKit call on the same thread (`EDEADLK`). `KERN_ABORTED` (14).
     public static let aborted = KernReturn(rawValue: PK_KERN_ABORTED)
+    /// A name that names no memory entry. `KERN_INVALID_NAME` (15).
+    public static let invalidName = KernReturn(rawValue: PK_KERN_INVALID_NAME)
+    /// A mapping asks for more than its memory entry grants.
+    /// `KERN_INVALID_RIGHT` (17).
+    public static let invalidRight = KernReturn(rawValue: PK_KERN_INVALID_RIGHT)
+    /// A value out of range (unknown `MAP_MEM_*` flags, a reference count
+    /// below zero). `KERN_INVALID_VALUE` (18).
+    public static let invalidValue = KernReturn(rawValue: PK_KERN_INVALID_VALUE)
     /// The running kernel lacks the feature. `KERN_NOT_SUPPORTED` (46).
     public static let notSupported = KernReturn(rawValue: PK_KERN_NOT_SUPPORTED)
 

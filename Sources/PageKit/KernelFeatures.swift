@@ -29,6 +29,9 @@ public struct KernelFeatures: OptionSet, Sendable, Hashable, CustomStringConvert
     public static let secretMemory = KernelFeatures(rawValue: PK_FEATURE_MEMFD_SECRET)
     /// The `PROCMAP_QUERY` ioctl (Linux 6.11+): fast queries of foreign mappings.
     public static let procmapQuery = KernelFeatures(rawValue: PK_FEATURE_PROCMAP_QUERY)
+    /// userfaultfd can write-protect unpopulated memory (Linux 6.4), which
+    /// keeps writers waiting while memory moves onto shared pages.
+    public static let writeProtectFaults = KernelFeatures(rawValue: PK_FEATURE_UFFD_WP)
 
     /// Every feature PageKit knows, in the order ``name`` and the tool list them.
     public static let known: [KernelFeatures] = (0..<Int(PK_FEATURE_COUNT)).map {

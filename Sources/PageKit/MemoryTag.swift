@@ -32,7 +32,7 @@ public struct MemoryTag: RawRepresentable, Sendable, Hashable, CustomStringConve
     ///
     /// - Throws: ``PageError/invalidArgument`` (`EINVAL`) for tag 0 or a name
     ///   longer than 79 bytes or with a character other than printable ASCII
-    ///   without `\`, `` ` ``, `$`, `[`, `]`; a name with an embedded NUL is
+    ///   without `\`, backquote, `$`, `[`, `]`; a name with an embedded NUL is
     ///   refused too, never cut short. The tag's name stays as it was then.
     public func setName(_ name: String?) throws(PageError) {
         try PageError.check(.name) { withNativeName(name) { pk_tag_name(UInt32(rawValue), $0) } }

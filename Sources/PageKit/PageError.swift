@@ -34,6 +34,14 @@ public struct PageError: Error, Sendable, CustomStringConvertible {
         case name
         /// Freezing, sealed or not.
         case freeze
+        /// Making a memory entry (`mach_make_memory_entry_64`).
+        case memoryEntry
+        /// Mapping a memory entry (`mach_vm_map`).
+        case map
+        /// Mapping memory again, as an alias or a copy (`mach_vm_remap`).
+        case remap
+        /// Setting what a child gets at `fork()` (`vm_inherit`).
+        case inherit
 
         var native: pk_operation {
             switch self {
@@ -45,6 +53,10 @@ public struct PageError: Error, Sendable, CustomStringConvertible {
             case .region: PK_OP_REGION
             case .name: PK_OP_NAME
             case .freeze: PK_OP_FREEZE
+            case .memoryEntry: PK_OP_MEMORY_ENTRY
+            case .map: PK_OP_MAP
+            case .remap: PK_OP_REMAP
+            case .inherit: PK_OP_INHERIT
             }
         }
 
@@ -58,6 +70,10 @@ public struct PageError: Error, Sendable, CustomStringConvertible {
             case .region: "region query"
             case .name: "name"
             case .freeze: "freeze"
+            case .memoryEntry: "memory entry"
+            case .map: "map"
+            case .remap: "remap"
+            case .inherit: "inherit"
             }
         }
     }
@@ -157,4 +173,6 @@ extension PageError {
     public static let notSupported = KernReturn.notSupported
     /// `KERN_ABORTED`, for matching.
     public static let aborted = KernReturn.aborted
+    /// `KERN_INVALID_RIGHT`, for matching.
+    public static let invalidRight = KernReturn.invalidRight
 }

@@ -65,7 +65,7 @@ public struct PageRegion: ~Copyable, @unchecked Sendable {
     ///   - tag: A tag for the region (`VM_MAKE_TAG`), shown by queries and,
     ///     where the kernel can, in `/proc/PID/maps`.
     ///   - name: A name for `/proc/PID/maps` (79 bytes at most, printable
-    ///     ASCII without `\`, `` ` ``, `$`, `[`, `]`). A name with an
+    ///     ASCII without `\`, backquote, `$`, `[`, `]`). A name with an
     ///     embedded NUL is refused, never cut short at the NUL.
     /// - Throws: ``PageError/invalidArgument`` (`EINVAL`) for size 0, a size
     ///   too large to round, or a bad name, including one with an embedded

@@ -8,7 +8,7 @@ import SystemPackage
 /// may reclaim it under memory pressure (`MADV_FREE`); making it nonvolatile
 /// again tells whether the contents survived, exactly: if the kernel dropped
 /// any page, the whole region reads as zeros and the old state is
-/// ``PurgeableState/empty`` (DESIGN.md section 4).
+/// ``PurgeableState/empty`` (see <doc:PurgeableCaches>).
 ///
 /// The contents are reachable only while the region is nonvolatile: use
 /// ``withContents(_:)``, or ``makeNonvolatile()`` then ``mutableBytes``.

@@ -21,6 +21,11 @@ public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
     public let name: String?
     /// The state of its purgeable object, or `nil` when it is not purgeable.
     public let purgeableState: PurgeableState?
+    /// What a child gets of it at `fork()`.
+    public let inheritance: Inheritance
+    /// It maps shared pages (an alias, a memory entry's view, or foreign
+    /// shared memory).
+    public let isShared: Bool
     /// PageKit mapped it (else it comes from the kernel's view).
     public let isOwned: Bool
     /// Mapped with ``PageRegion/Options/permanent``.
@@ -41,6 +46,8 @@ public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
         }
         name = text.isEmpty ? nil : text
         purgeableState = PurgeableState(rawValue: info.purgeable_state)
+        inheritance = Inheritance(rawValue: info.inheritance) ?? .copy
+        isShared = info.flags & PK_REGION_SHARED != 0
         isOwned = info.flags & PK_REGION_OWNED != 0
         isPermanent = info.flags & PK_REGION_PERMANENT != 0
         isSealed = info.flags & PK_REGION_SEALED != 0
