@@ -245,26 +245,23 @@ int pk_allocate(uintptr_t *address, size_t size, unsigned int flags, const char 
     if (error)
         return error;
 
-    intptr_t mapped = 0;
-    /* The kernel hands out fresh address space, so mapping anywhere needs
-     * no table lock; only recording it does. */
-    if (request.anywhere && (mapped = map_anywhere(&request)) < 0)
-        return (int)mapped;
-    if ((error = pk_table_lock()) != 0) {
-        if (request.anywhere)
-            pk_sys_munmap((uintptr_t)mapped, request.length);
+    /* Mapping happens under the table lock, anywhere too: a deallocate of
+     * a range with holes in another thread would otherwise unmap the new
+     * pages between their mmap and their record, and the table would keep
+     * an entry for memory that is gone. */
+    if ((error = pk_table_lock()) != 0)
         return error;
-    }
-    bool replacing = !request.anywhere ||
-                     pk_table_overlaps((uintptr_t)mapped, (uintptr_t)mapped + request.length);
     struct resources resources;
-    error = reserve(&request, name, replacing ? 3 : 1, &resources);
-    if (request.anywhere && error)
-        pk_sys_munmap((uintptr_t)mapped, request.length);
-    else if (!request.anywhere && error == 0)
-        mapped = map_fixed(&request, &resources.spares);
+    error = reserve(&request, name, 3, &resources);
+    intptr_t mapped = error;
+    if (error == 0)
+        mapped = request.anywhere ? map_anywhere(&request) : map_fixed(&request, &resources.spares);
     if (error == 0 && mapped < 0)
         error = (int)mapped;
+    /* The kernel hands out only free space, but the table may still hold
+     * entries there for memory unmapped behind PageKit's back. */
+    bool replacing = !request.anywhere ||
+                     (error == 0 && pk_table_overlaps((uintptr_t)mapped, (uintptr_t)mapped + request.length));
     if (error == 0) {
         advise(&request, (uintptr_t)mapped);
         record(&request, (uintptr_t)mapped, replacing, &resources);
