@@ -77,7 +77,7 @@ import Testing
         #expect(MemoryTag.applicationSpecific(16).rawValue == 255)
         #expect(MemoryTag(rawValue: 240).defaultName == "pagekit-tag-240")
         #expect(PurgeableState.empty.rawValue == 2)
-        #expect(KernelFeatures.known.count == 8)
+        #expect(KernelFeatures.known.count == 9)
         #expect(KernelFeatures.current.contains(.lazyFree))
         for feature in KernelFeatures.known {
             #expect(feature.name != nil)
