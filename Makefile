@@ -4,7 +4,9 @@
 #   make demo       the seed walkthrough on this kernel
 #   make check      every test: C suite, header checks, installed-copy
 #                   builds, Swift suite
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (library, headers, .pc, man 3)
+#   make install-tool                               (pagekit, man 1; needs Swift)
+#   make uninstall  the same PREFIX and DESTDIR
 #
 # The sources also build with nothing but
 #   cc -Iinclude Sources/CPageShim/*.c -lbsd -lpthread
@@ -13,6 +15,8 @@ VERSION  = $(shell sed -n 's/^\#define PAGEKIT_VERSION_STRING "\(.*\)"/\1/p' inc
 PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 CC      ?= cc
@@ -20,7 +24,7 @@ CXX     ?= c++
 SWIFT   ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 WARN     = -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iinclude -fPIC -fvisibility=hidden
+ALL_CFLAGS = -std=c11 $(WARN) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE -Iinclude -fPIC -fvisibility=hidden
 
 BUILD    = build
 SOURCES  = $(wildcard Sources/CPageShim/*.c)
@@ -33,14 +37,14 @@ SONAME   = libpagekit.so.0
 SHARED   = $(BUILD)/$(SONAME)
 PC       = $(BUILD)/pagekit.pc
 
-.PHONY: all deps demo tour bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
+.PHONY: all deps deps-deb FORCE tool install-tool uninstall check-man check-snippets check-docc check-deb demo tour bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
         check-swift check-sanitizers check-kernels check-tool check-downstream check-examples install clean
 
 all: $(STATIC) $(SHARED) $(PC)
 
 # Debian packages the build needs, installed when missing (as root).
 deps:
-	@for package in libbsd-dev pkg-config procps; do \
+	@for package in libbsd-dev pkg-config procps man-db groff-base; do \
 	    dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -48,7 +52,7 @@ deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(BUILD)/obj/%.o: Sources/CPageShim/%.c $(HEADERS) | deps
+$(BUILD)/obj/%.o: Sources/CPageShim/%.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -57,10 +61,16 @@ $(STATIC): $(OBJECTS)
 	ar rcs $@ $^
 
 $(SHARED): $(OBJECTS) packaging/libpagekit.map
-	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=packaging/libpagekit.map -o $@ $(OBJECTS) -lpthread
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=packaging/libpagekit.map -o $@ $(OBJECTS) -lpthread
 	ln -sf $(SONAME) $(BUILD)/libpagekit.so
 
-$(PC): packaging/pagekit.pc.in Makefile
+# The paths the .pc file was made for: rewritten (and the .pc remade) only
+# when PREFIX, LIBDIR or INCLUDEDIR change.
+$(BUILD)/paths: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ || echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@
+
+$(PC): packaging/pagekit.pc.in Makefile $(BUILD)/paths
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
@@ -77,12 +87,33 @@ bench-swift: | deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --format markdown
 
 install: all
-	install -d $(DESTDIR)$(INCLUDEDIR)/pagekit $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -d $(DESTDIR)$(INCLUDEDIR)/pagekit $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man3
 	install -m 644 include/pagekit/pagekit.h include/pagekit/mach.h include/pagekit/inspect.h include/pagekit/sharing.h $(DESTDIR)$(INCLUDEDIR)/pagekit/
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpagekit.so
 	install -m 644 $(PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 man/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
+
+# The pagekit tool, built in release mode with the Swift runtime linked in,
+# so that it runs where no Swift toolchain is installed.
+TOOL_SCRATCH ?= .build-release
+SWIFT_TOOL_FLAGS ?= -c release --static-swift-stdlib -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+tool:
+	$(SWIFT) build $(SWIFT_TOOL_FLAGS) --scratch-path $(TOOL_SCRATCH) --product pagekit
+
+install-tool: tool
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $$($(SWIFT) build $(SWIFT_TOOL_FLAGS) --scratch-path $(TOOL_SCRATCH) --show-bin-path)/pagekit $(DESTDIR)$(BINDIR)/
+	install -m 644 man/man1/pagekit.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/pagekit/,$(notdir $(wildcard include/pagekit/*.h)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/pagekit
+	rm -f $(DESTDIR)$(LIBDIR)/libpagekit.a $(DESTDIR)$(LIBDIR)/libpagekit.so $(DESTDIR)$(LIBDIR)/$(SONAME)* \
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/pagekit.pc
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(wildcard man/man3/*.3)))
+	rm -f $(DESTDIR)$(BINDIR)/pagekit $(DESTDIR)$(MANDIR)/man1/pagekit.1
 
 $(BUILD)/seed_walkthrough: Examples/seed_walkthrough.c $(STATIC)
 	$(CC) -std=c11 $(WARN) -Iinclude $< $(STATIC) -lpthread -o $@
@@ -251,8 +282,67 @@ check-downstream: | deps
 	grep -q '^downstream: ok$$' $(BUILD)/downstream.out
 	@echo "a package outside the tree builds against PageKit by path and runs"
 
+# Every man page renders without a warning (from man/, so that .so
+# redirections resolve as they do once installed).
+check-man: | deps
+	cd man && for page in man1/*.1 man3/*.3; do \
+	    warnings=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l $$page 2>&1 >/dev/null); \
+	    if [ -n "$$warnings" ]; then echo "$$page: $$warnings"; exit 1; fi; \
+	done
+	@echo "every man page renders without warnings"
+
+# Every C and Swift block of README.md, docs/ and the DocC articles: C
+# against an installed copy (through pkg-config), Swift in a package that
+# depends on PageKit by path; programs are run.
+check-snippets:
+	rm -rf $(BUILD)/snippets-prefix
+	$(MAKE) --no-print-directory install DESTDIR= PREFIX=$(CURDIR)/$(BUILD)/snippets-prefix
+	SWIFT=$(SWIFT) python3 Tests/docs/check-snippets.py --prefix $(CURDIR)/$(BUILD)/snippets-prefix
+
+# The DocC catalog builds without a warning (swift-docc-plugin).
+check-docc:
+	rm -rf $(BUILD)/docs && mkdir -p $(BUILD)/docs
+	$(SWIFT) package --scratch-path .build-docc --allow-writing-to-directory $(BUILD)/docs \
+	    generate-documentation --target PageKit --warnings-as-errors --output-path $(BUILD)/docs
+	@echo "DocC: PageKit's documentation builds without warnings"
+
+# The Debian packages, built from a copy of the tree; installed into a
+# scratch root, where a C program builds with pkg-config and runs; lintian
+# finds no error.
+DEB_WORK = $(CURDIR)/$(BUILD)/deb
+check-deb:
+	@for package in debhelper devscripts lintian dpkg-dev; do \
+	    dpkg -s $$package >/dev/null 2>&1 || { echo "check-deb needs $$package (make deps-deb)"; exit 1; }; \
+	done
+	rm -rf $(DEB_WORK) && mkdir -p $(DEB_WORK)/src $(DEB_WORK)/root
+	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(DEB_WORK)/src
+	cd $(DEB_WORK)/src && SWIFT=$(SWIFT) dpkg-buildpackage -us -uc -b > $(DEB_WORK)/build.log 2>&1 || { tail -40 $(DEB_WORK)/build.log; exit 1; }
+	for deb in $(DEB_WORK)/*.deb; do dpkg-deb -x $$deb $(DEB_WORK)/root; done
+	set -e; export PKG_CONFIG_SYSROOT_DIR=$(DEB_WORK)/root \
+	    PKG_CONFIG_LIBDIR=$$(ls -d $(DEB_WORK)/root/usr/lib/*/pkgconfig); \
+	flags=$$(pkg-config --cflags --libs pagekit); \
+	$(CC) -std=c11 $(WARN) Examples/seed_walkthrough.c $$flags -o $(DEB_WORK)/seed; \
+	LD_LIBRARY_PATH=$$(dirname $$PKG_CONFIG_LIBDIR) $(DEB_WORK)/seed > $(DEB_WORK)/seed.out; \
+	diff -u Tests/c/expected/seed_walkthrough.out $(DEB_WORK)/seed.out; \
+	$(DEB_WORK)/root/usr/bin/pagekit features > /dev/null
+	lintian --fail-on error $(DEB_WORK)/*.changes
+	@ls -l $(DEB_WORK)/*.deb
+	@echo "Debian packages build, install into a scratch root, link through pkg-config and pass lintian"
+
+# What check-deb needs, installed when missing (as root), apart from make.
+deps-deb:
+	@for package in debhelper devscripts lintian dpkg-dev man-db groff-base; do \
+	    dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
 check: check-headers check-exports check-bare check-c check-seed check-examples check-install check-tool check-downstream \
-       check-sanitizers check-fuzz-corpus check-kernels check-swift
+       check-sanitizers check-fuzz-corpus check-kernels check-swift check-man check-docc check-snippets
+
+FORCE:
 
 clean:
 	rm -rf $(BUILD)

@@ -1,4 +1,4 @@
-/* DESIGN.md section 3, vm_deallocate, one test per rule. */
+/* docs/semantics.md, vm_deallocate: one test per rule. */
 #include "harness.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* DESIGN.md section 2: the (operation, errno) to kern_return_t table, error
+/* docs/semantics.md, errors: the (operation, errno) to kern_return_t table, error
  * names, and the kernel-features call. */
 #include "harness.h"
 

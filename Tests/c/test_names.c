@@ -1,4 +1,4 @@
-/* DESIGN.md section 5: tags and names, in /proc/self/maps where the kernel
+/* docs/semantics.md, tags and names, in /proc/self/maps where the kernel
  * can name anonymous memory, in the region table always. */
 #include "harness.h"
 

@@ -1,4 +1,4 @@
-/* DESIGN.md section 3, vm_protect, one test per rule; protections proven
+/* docs/semantics.md, vm_protect: one test per rule; protections proven
  * with real faults. */
 #include "harness.h"
 

@@ -1,4 +1,4 @@
-/* DESIGN.md section 3, vm_purgable_control, and section 4: purge detection
+/* docs/semantics.md, vm_purgable_control, and docs/design.md: purge detection
  * against the real kernel (MADV_PAGEOUT), not a mock. */
 #include "harness.h"
 

@@ -1,4 +1,4 @@
-/* DESIGN.md section 3, mach_vm_region, one test per rule. */
+/* docs/semantics.md, mach_vm_region: one test per rule. */
 #include "harness.h"
 
 #include <errno.h>

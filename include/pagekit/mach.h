@@ -3,11 +3,13 @@
  * native API (pagekit.h).
  *
  * Code written for macOS's vm_allocate, vm_deallocate, vm_protect,
- * vm_purgable_control and mach_vm_region compiles against this header with
- * the same types, constants (XNU's values) and signatures, and gets the same
- * kern_return_t. Each call also leaves the underlying Linux errno in errno
- * when it fails, so nothing is lost. The semantics are PageKit's DESIGN.md,
- * section 3; the deliberate differences from macOS are listed in README.md.
+ * vm_purgable_control, mach_vm_region and the sharing calls (memory
+ * entries, mach_vm_map, mach_vm_remap, mach_vm_inherit) compiles against
+ * this header with the same types, constants (XNU's values) and signatures,
+ * and gets the same kern_return_t. Each call also leaves the underlying
+ * Linux errno in errno when it fails, so nothing is lost. The semantics are
+ * in docs/semantics.md; the deliberate differences from macOS are listed in
+ * README.md.
  *
  *     #ifdef __APPLE__
  *     #include <mach/mach.h>

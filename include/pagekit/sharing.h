@@ -131,7 +131,8 @@ PK_EXPORT PK_WARN_UNUSED int pk_map(uintptr_t *PK_NONNULL address, uint64_t size
  * source must allow them.
  *
  * Errors: EINVAL (flags, protections, inheritance, size 0 or wrapping),
- * ENOMEM (a hole in the source), EACCES (the source does not allow the
+ * EFAULT (a hole in the source), ENOMEM (no room for the target, or a
+ * fixed target outside the address space), EACCES (the source does not allow the
  * protections asked for; W and X both in max), EEXIST (target occupied),
  * EOPNOTSUPP (an alias of memory PageKit did not map, or of purgeable
  * memory).
