@@ -34,7 +34,8 @@ TESTS    = $(wildcard Tests/c/*.c)
 
 STATIC   = $(BUILD)/libpagekit.a
 SONAME   = libpagekit.so.0
-SHARED   = $(BUILD)/$(SONAME)
+REALNAME = libpagekit.so.$(VERSION)
+SHARED   = $(BUILD)/$(REALNAME)
 PC       = $(BUILD)/pagekit.pc
 
 .PHONY: all deps deps-deb FORCE tool install-tool uninstall check-man check-snippets check-docc check-deb demo tour bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
@@ -62,6 +63,7 @@ $(STATIC): $(OBJECTS)
 
 $(SHARED): $(OBJECTS) packaging/libpagekit.map
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=packaging/libpagekit.map -o $@ $(OBJECTS) -lpthread
+	ln -sf $(REALNAME) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libpagekit.so
 
 # The paths the .pc file was made for: rewritten (and the .pc remade) only
@@ -91,6 +93,7 @@ install: all
 	install -m 644 include/pagekit/pagekit.h include/pagekit/mach.h include/pagekit/inspect.h include/pagekit/sharing.h $(DESTDIR)$(INCLUDEDIR)/pagekit/
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpagekit.so
 	install -m 644 $(PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 644 man/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
@@ -130,7 +133,7 @@ demo: $(BUILD)/seed_walkthrough
 # The C suite compiles the sources in, so it can reach the system-call seam.
 $(BUILD)/c-tests: $(TESTS) $(wildcard Tests/c/*.h) $(SOURCES) $(HEADERS) | deps
 	@mkdir -p $(@D)
-	$(CC) -std=c11 $(WARN) -O1 -g -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $@
+	$(CC) -std=c11 $(WARN) -O1 -g -DPK_TEST_SEAM -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $@
 
 check-c: $(BUILD)/c-tests
 	$(BUILD)/c-tests
@@ -142,27 +145,35 @@ SANITIZER_CC ?= gcc
 check-sanitizers: | deps
 	@mkdir -p $(BUILD)
 	$(SANITIZER_CC) -std=c11 $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	    -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $(BUILD)/c-tests-asan
+	    -DPK_TEST_SEAM -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $(BUILD)/c-tests-asan
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/c-tests-asan
 	$(SANITIZER_CC) -std=c11 $(WARN) -O1 -g -fsanitize=thread \
-	    -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $(BUILD)/c-tests-tsan
+	    -DPK_TEST_SEAM -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $(BUILD)/c-tests-tsan
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/c-tests-tsan
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
-# Public headers: plain C11 and C++17, each alone, with every warning.
+# Public headers: each alone, with every warning and -pedantic, as C99 and
+# C11 and as C++11 to C++23, under gcc and clang.
+HEADER_CLANG ?= $(shell command -v clang 2>/dev/null || echo /opt/swift/usr/bin/clang)
 check-headers:
 	@mkdir -p $(BUILD)
-	for header in pagekit mach inspect sharing; do \
+	set -e; for header in pagekit mach inspect sharing; do \
 	    printf '#include <pagekit/%s.h>\nint main(void) { return 0; }\n' $$header > $(BUILD)/header_$$header.c; \
-	    $(CC) -std=c11 $(WARN) -pedantic -Iinclude -fsyntax-only $(BUILD)/header_$$header.c || exit 1; \
-	    $(CXX) -std=c++17 $(WARN) -Iinclude -x c++ -fsyntax-only $(BUILD)/header_$$header.c || exit 1; \
+	    for compiler in $(CC) $(HEADER_CLANG); do for std in c99 c11; do \
+	        $$compiler -std=$$std $(WARN) -pedantic -Iinclude -fsyntax-only $(BUILD)/header_$$header.c; \
+	    done; done; \
+	    for compiler in $(CXX) $(HEADER_CLANG)++; do for std in c++11 c++14 c++17 c++20 c++23; do \
+	        $$compiler -std=$$std $(WARN) -pedantic -Iinclude -x c++ -fsyntax-only $(BUILD)/header_$$header.c; \
+	    done; done; \
 	done
-	@echo "public headers compile as C11 and C++17"
+	@echo "public headers compile as C99, C11 and C++11 to C++23, -pedantic, under gcc and clang"
 
 # Only pk_ symbols leave the shared library.
-check-exports: $(SHARED)
+check-exports: $(SHARED) $(STATIC)
 	@leaked=$$(nm -D --defined-only $(SHARED) | awk '$$2 ~ /[TDBR]/ {print $$3}' | grep -v '^pk_' | grep -v '^PAGEKIT_' || true); \
 	if [ -n "$$leaked" ]; then echo "exported by mistake: $$leaked"; exit 1; fi; \
+	seam=$$(nm --defined-only $(STATIC) | awk '{print $$3}' | grep -E '^pk_sys_(inject|record|hook|calls)' || true); \
+	if [ -n "$$seam" ]; then echo "the static library carries the test seam: $$seam"; exit 1; fi; \
 	internal=$$(nm -D --defined-only $(SHARED) | awk '{print $$3}' | grep -E '^pk_(sys|table|spares|segments|object|kernel|names|shared|arena|orphans|permanent|backing|share|copy|fork|inherit_locked|memory_entry_lookup|memory_entry_name|map_aligned|check_overwrite|entry_flags)' || true); \
 	if [ -n "$$internal" ]; then echo "internal symbols exported: $$internal"; exit 1; fi
 	@echo "shared library exports only the public pk_ API"
@@ -220,7 +231,7 @@ check-install:
 KERNELS = $(BUILD)/kernels
 $(BUILD)/c-tests-static: $(TESTS) $(wildcard Tests/c/*.h) $(SOURCES) $(HEADERS) | deps
 	@mkdir -p $(@D)
-	$(CC) -std=c11 $(WARN) -O1 -g -static -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $@
+	$(CC) -std=c11 $(WARN) -O1 -g -static -DPK_TEST_SEAM -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $@
 
 check-kernels: $(BUILD)/c-tests-static | deps
 	@mkdir -p $(KERNELS)

@@ -10,6 +10,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <string.h>
 
 struct rule {
     enum pk_operation operation; /* 0: any operation */
@@ -69,9 +70,10 @@ int pk_kern_return(enum pk_operation operation, int error)
     return PK_KERN_FAILURE;
 }
 
-const char *pk_error_name(int error)
+/* PageKit's own names, where the C library has none. */
+static const char *own_error_name(int error)
 {
-    switch (error < 0 ? -error : error) {
+    switch (error) {
     case 0: return "0";
     case EINVAL: return "EINVAL";
     case EEXIST: return "EEXIST";
@@ -99,6 +101,18 @@ const char *pk_error_name(int error)
     case EFBIG: return "EFBIG";
     default: return "unknown errno";
     }
+}
+
+const char *pk_error_name(int error)
+{
+    if (error < 0)
+        error = -error;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+    const char *name = error != 0 ? strerrorname_np(error) : NULL;
+    if (name != NULL)
+        return name;
+#endif
+    return own_error_name(error);
 }
 
 const char *pk_kern_return_name(int kern_return)

@@ -11,6 +11,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* The test seam: forced errnos, hooks and call counts. Only the test
+ * builds (-DPK_TEST_SEAM) have it; the libraries carry none of it. */
+#ifdef PK_TEST_SEAM
 struct injection {
     _Atomic int error;
     _Atomic unsigned int skip;
@@ -75,6 +78,13 @@ static int injected(enum pk_syscall call)
         atomic_store(&injection->error, 0);
     return error;
 }
+#else
+static inline int injected(enum pk_syscall call)
+{
+    (void)call;
+    return 0;
+}
+#endif
 
 static int result(long value)
 {

@@ -47,8 +47,9 @@ int pk_sys_read_process(int pid, uintptr_t address, void *buffer, size_t size);
 /* 0 if every page of the range is mapped, else -ENOMEM. */
 int pk_sys_mapped(uintptr_t address, size_t length);
 
-/* Testing: calls of this kind fail with -error after `skip` more succeed,
- * `count` times. error 0 clears the injection. Not exported. */
+/* Testing, in builds with -DPK_TEST_SEAM only (the C suite's): calls of
+ * this kind fail with -error after `skip` more succeed,
+ * `count` times. error 0 clears the injection. */
 void pk_sys_inject(enum pk_syscall call, int error, unsigned int skip, unsigned int count);
 void pk_sys_inject_clear(void);
 /* Testing: count calls (and allow injections) from now on. Injecting arms

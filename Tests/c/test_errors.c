@@ -116,3 +116,13 @@ TEST(features_are_probed_and_named)
     CHECK(features & PK_FEATURE_MADV_FREE);
     CHECK(features & PK_FEATURE_MADV_POPULATE);
 }
+
+/* The library and the header it was built with agree on the version. */
+TEST(errors_version_of_header_and_library_agree)
+{
+    CHECK_INT(pk_version(), PAGEKIT_VERSION);
+    CHECK_INT(PAGEKIT_VERSION, (PAGEKIT_VERSION_MAJOR << 16) | (PAGEKIT_VERSION_MINOR << 8) | PAGEKIT_VERSION_PATCH);
+    CHECK(strcmp(pk_error_name(-ENOSPC), "ENOSPC") == 0);
+    CHECK(strcmp(pk_error_name(EDEADLK), "EDEADLK") == 0);
+    CHECK(strcmp(pk_error_name(0), "0") == 0);
+}

@@ -16,6 +16,12 @@
 
 #include "pagekit.h"
 
+/* Nullability is a clang extension, which -pedantic would refuse. */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wnullability-extension"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -76,6 +82,10 @@ PK_EXPORT const char *PK_NULLABLE pk_tag_kind(unsigned int tag);
 
 #ifdef __cplusplus
 }
+#endif
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
 #endif
 
 #endif /* PAGEKIT_INSPECT_H */

@@ -46,6 +46,12 @@
 #define PK_NULLABLE
 #endif
 
+/* Nullability is a clang extension, which -pedantic would refuse. */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wnullability-extension"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -55,6 +61,7 @@ extern "C" {
 #define PAGEKIT_VERSION_MINOR 1
 #define PAGEKIT_VERSION_PATCH 0
 #define PAGEKIT_VERSION_STRING "0.1.0"
+#define PAGEKIT_VERSION ((PAGEKIT_VERSION_MAJOR << 16) | (PAGEKIT_VERSION_MINOR << 8) | PAGEKIT_VERSION_PATCH)
 
 /* Protections: the same bits as VM_PROT_* and PROT_*. */
 #define PK_PROT_NONE 0x0u
@@ -115,6 +122,12 @@ extern "C" {
  * decimal, for example "pagekit-tag-240". */
 #define PK_TAG_DEFAULT_NAME_PREFIX "pagekit-tag-"
 
+/**
+ * The version of the library that is running, as PAGEKIT_VERSION encodes
+ * it: compare it with the PAGEKIT_VERSION a program was built with.
+ */
+PK_EXPORT unsigned int pk_version(void);
+
 /** The page size P, in bytes. */
 PK_EXPORT size_t pk_page_size(void);
 
@@ -147,9 +160,10 @@ PK_EXPORT PK_WARN_UNUSED int pk_allocate(uintptr_t *PK_NONNULL address, size_t s
  * succeeds, as on Mach.
  *
  * Errors: EINVAL (address + size overflows), EPERM (sealed memory in the
- * range; nothing is removed).
+ * range; nothing is removed). Not marked warn_unused_result: a cleanup
+ * that cannot act on a failure may ignore it, with (void) or without.
  */
-PK_EXPORT PK_WARN_UNUSED int pk_deallocate(uintptr_t address, size_t size);
+PK_EXPORT int pk_deallocate(uintptr_t address, size_t size);
 
 /**
  * Sets the current protection of [trunc(address), round(address + size)),
@@ -380,6 +394,10 @@ PK_EXPORT const char *PK_NONNULL pk_kern_return_name(int kern_return);
 
 #ifdef __cplusplus
 }
+#endif
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
 #endif
 
 #endif /* PAGEKIT_PAGEKIT_H */

@@ -15,6 +15,12 @@
 
 #include "pagekit.h"
 
+/* Nullability is a clang extension, which -pedantic would refuse. */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wnullability-extension"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -156,6 +162,10 @@ PK_EXPORT PK_WARN_UNUSED int pk_inherit(uintptr_t address, size_t size, unsigned
 
 #ifdef __cplusplus
 }
+#endif
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
 #endif
 
 #endif /* PAGEKIT_SHARING_H */
