@@ -11,6 +11,8 @@ public enum Inheritance: UInt32, Sendable, Hashable, CustomStringConvertible {
     /// Nothing: the range is unmapped in the child. `VM_INHERIT_NONE`.
     case none = 2
 
+    /// The setting in one word, as ``RegionReport/Region/inheritance``
+    /// writes it: `share`, `copy` or `none`.
     public var description: String {
         switch self {
         case .share: "share"

@@ -2,8 +2,11 @@ import CPageShim
 
 /// A Mach `kern_return_t`, with XNU's numeric values.
 public struct KernReturn: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    /// The numeric `kern_return_t`, as XNU defines it (`KERN_NO_SPACE` is 3).
     public let rawValue: Int32
 
+    /// The code with this numeric value; any value is accepted, including
+    /// ones PageKit never returns.
     public init(rawValue: Int32) {
         self.rawValue = rawValue
     }

@@ -6,8 +6,10 @@ import SystemPackage
 /// A missing feature degrades as documented on each API; it never fails an
 /// unrelated call.
 public struct KernelFeatures: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    /// The `PK_FEATURE_*` bits, as `pk_features()` returns them.
     public let rawValue: UInt32
 
+    /// The features with these `PK_FEATURE_*` bits.
     public init(rawValue: UInt32) {
         self.rawValue = rawValue
     }
@@ -53,6 +55,8 @@ public struct KernelFeatures: OptionSet, Sendable, Hashable, CustomStringConvert
         pk_feature_name(rawValue).map { String(cString: $0) }
     }
 
+    /// The short names of the features, in the order of ``known``:
+    /// `[anon_vma_name, madv_free]`.
     public var description: String {
         "[" + KernelFeatures.known.filter { contains($0) }.compactMap(\.name).joined(separator: ", ") + "]"
     }

@@ -91,6 +91,9 @@ public struct MemoryEntry: ~Copyable, @unchecked Sendable {
     /// `SCM_RIGHTS`), with where the entry's pages lie in it. Without WRITE
     /// in ``protection`` it is read-only, and no process can map the pages
     /// writable anew. The caller owns the descriptor.
+    ///
+    /// - Throws: ``PageError/resourceShortage`` when the process has no
+    ///   descriptor left.
     public func export() throws(PageError) -> (descriptor: FileDescriptor, offset: UInt64, byteCount: Int) {
         var fd: Int32 = -1
         var offset: UInt64 = 0
@@ -104,7 +107,8 @@ public struct MemoryEntry: ~Copyable, @unchecked Sendable {
     /// descriptor is duplicated; the caller keeps its own.
     ///
     /// - Throws: ``PageError/protectionFailure`` when `protection` is more
-    ///   than the descriptor allows.
+    ///   than the descriptor allows; ``PageError/invalidArgument`` for a
+    ///   range of size 0 or beyond the end of the file.
     public init(importing descriptor: FileDescriptor, offset: UInt64, byteCount: Int, protection: Protection)
         throws(PageError)
     {

@@ -8,8 +8,10 @@ import CPageShim
 /// anonymous memory, a tagged region shows as `[anon:pagekit-tag-N]` in
 /// `/proc/PID/maps`; everywhere, PageKit's own queries report the tag.
 public struct MemoryTag: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    /// The tag's number, 0 to 255; 0 is no tag.
     public let rawValue: UInt8
 
+    /// The tag with this number (`VM_MAKE_TAG(rawValue)`).
     public init(rawValue: UInt8) {
         self.rawValue = rawValue
     }
@@ -38,5 +40,6 @@ public struct MemoryTag: RawRepresentable, Sendable, Hashable, CustomStringConve
         try PageError.check(.name) { withNativeName(name) { pk_tag_name(UInt32(rawValue), $0) } }
     }
 
+    /// The tag's number in words: `tag 240`.
     public var description: String { "tag \(rawValue)" }
 }

@@ -60,6 +60,7 @@ public struct PageError: Error, Sendable, CustomStringConvertible {
             }
         }
 
+        /// The operation in words: `allocate (fixed)`, `memory entry`.
         public var description: String {
             switch self {
             case .allocate: "allocate"
@@ -112,6 +113,8 @@ public struct PageError: Error, Sendable, CustomStringConvertible {
         returnedRegion?.take()
     }
 
+    /// The operation, the Mach code, and the errno's name and text:
+    /// `allocate failed: KERN_INVALID_ARGUMENT (EINVAL): Invalid argument`.
     public var description: String {
         "\(operation) failed: \(code) (\(pk_error_name_string(errno.rawValue)): \(errno))"
     }

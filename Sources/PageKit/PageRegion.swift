@@ -21,8 +21,10 @@ import SystemPackage
 public struct PageRegion: ~Copyable, @unchecked Sendable {
     /// How a region is allocated.
     public struct Options: OptionSet, Sendable, Hashable {
+        /// The options' bits, PageKit's own (not `VM_FLAGS_*` values).
         public let rawValue: UInt32
 
+        /// The options with these bits.
         public init(rawValue: UInt32) {
             self.rawValue = rawValue
         }

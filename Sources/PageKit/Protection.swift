@@ -7,8 +7,10 @@ import CPageShim
 /// bits. On Linux, write-only memory is readable, and so is execute-only
 /// memory unless the CPU has protection keys.
 public struct Protection: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    /// The `vm_prot_t` bits: 1 read, 2 write, 4 execute.
     public let rawValue: UInt32
 
+    /// The protection with these `vm_prot_t` bits.
     public init(rawValue: UInt32) {
         self.rawValue = rawValue
     }

@@ -11,6 +11,8 @@ public enum PurgeableState: Int32, Sendable, Hashable, CustomStringConvertible {
     /// `VM_PURGABLE_EMPTY`.
     case empty = 2
 
+    /// The state in one word, as ``RegionReport/Region/purgeableState``
+    /// writes it: `nonvolatile`, `volatile` or `empty`.
     public var description: String {
         switch self {
         case .nonvolatile: "nonvolatile"

@@ -78,6 +78,8 @@ public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
         return entries
     }
 
+    /// One line: the range, the protections, then the tag, name, purgeable
+    /// state and attributes the run has.
     public var description: String {
         var text = "0x\(String(start, radix: 16))-0x\(String(start + UInt(byteCount), radix: 16)) "
             + "\(protection)/\(maximumProtection)"

@@ -57,15 +57,32 @@ public struct RegionReport: Sendable, Hashable, Codable {
         public var name: String?
         /// `nonvolatile`, `volatile` or `empty`, for purgeable memory.
         public var purgeableState: String?
+        /// What the region is, for summaries (vmmap's "REGION TYPE").
         public var kind: Kind
         /// What the kernel shows for it: a path, `[heap]`, `[stack]`,
         /// `[anon:NAME]`, or `nil`.
         public var mapping: String?
-        /// Bytes resident, dirty, swapped out, and freed lazily
-        /// (`MADV_FREE`, volatile purgeable memory among them).
+        /// Bytes resident in memory.
+        ///
+        /// From `/proc/PID/smaps`; for a mapping PageKit regions split,
+        /// counted per page from `/proc/PID/pagemap`.
         public var resident: UInt64
+        /// Dirty bytes: `Private_Dirty` plus `Shared_Dirty` in
+        /// `/proc/PID/smaps`.
+        ///
+        /// For a mapping PageKit regions split, the mapping's dirty bytes
+        /// shared out by resident pages.
         public var dirty: UInt64
+        /// Bytes swapped out.
+        ///
+        /// For a mapping PageKit regions split, counted per page from
+        /// `/proc/PID/pagemap`.
         public var swapped: UInt64
+        /// Bytes freed lazily (`MADV_FREE`), volatile purgeable memory among
+        /// them: the kernel may take them without writing them anywhere.
+        ///
+        /// For a mapping PageKit regions split, shared out by resident pages,
+        /// volatile purgeable regions first.
         public var lazyFree: UInt64
         /// Attributes: `permanent`, `sealed`, `no-cache`, `4gb-chunk`,
         /// `superpage`.
@@ -76,27 +93,45 @@ public struct RegionReport: Sendable, Hashable, Codable {
     /// and the footprint: private dirty plus swapped bytes, like macOS's
     /// `phys_footprint` (lazily freed pages are clean and not counted).
     public struct Totals: Sendable, Hashable, Codable {
+        /// Bytes of address space mapped.
         public var virtual: UInt64
+        /// Bytes resident in memory.
         public var resident: UInt64
+        /// Dirty bytes, private and shared.
         public var dirty: UInt64
+        /// Bytes swapped out.
         public var swapped: UInt64
+        /// Bytes freed lazily (`MADV_FREE`), volatile purgeable memory among
+        /// them.
         public var lazyFree: UInt64
+        /// What the process costs in memory: private dirty plus swapped
+        /// bytes, like macOS's `phys_footprint`.
+        ///
+        /// Lazily freed pages are clean, and not counted.
         public var footprint: UInt64
     }
 
     /// Bytes of purgeable memory in each state.
     public struct PurgeableTotals: Sendable, Hashable, Codable {
+        /// Bytes of purgeable memory whose contents are kept.
         public var nonvolatile: UInt64
+        /// Bytes of purgeable memory the kernel may take back.
         public var volatile: UInt64
+        /// Bytes of purgeable memory whose contents the kernel took.
         public var empty: UInt64
     }
 
+    /// The process the report describes.
     public var pid: Int32
+    /// The process's page size in bytes.
     public var pageSize: Int
     /// The process uses PageKit, and its table was read.
     public var usesPageKit: Bool
+    /// Every region of the process, as `pagekit vmmap` lists them.
     public var regions: [Region]
+    /// Sizes over the whole process, and its footprint.
     public var totals: Totals
+    /// Bytes of purgeable memory in each state, over every region.
     public var purgeable: PurgeableTotals
 
     /// Why a report could not be made.
@@ -110,6 +145,7 @@ public struct RegionReport: Sendable, Hashable, Codable {
         /// Anything else, with the errno.
         case failed(Int32, Errno)
 
+        /// What went wrong, in a sentence: `no process 4242`.
         public var description: String {
             switch self {
             case .noSuchProcess(let pid): "no process \(pid)"
