@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # PageKit's plain-C build: libraries, tests, the demo and installation.
 #
 #   make            static and shared library, pagekit.pc   (build/)

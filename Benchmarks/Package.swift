@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+// SPDX-License-Identifier: Apache-2.0
 // The Swift layer's benchmarks (package-benchmark), kept out of PageKit's own
 // package so the library product gains no dependency. Run from Benchmarks/:
 //   swift package --allow-writing-to-package-directory benchmark

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * bench.c - PageKit against the raw system calls, as ratios measured in one
  * process.

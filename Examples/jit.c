@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * jit.c - W^X code generation against the Mach calls: one read-write view
  * where the code is written and one read-execute view of the same pages

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * ring_buffer.c - a "magic" ring buffer, written as a macOS programmer
  * writes one against the Mach calls: allocate twice the size, give back the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The seed walkthrough: Mach code that runs unchanged on macOS and, through
  * PageKit's mach.h, on Linux.

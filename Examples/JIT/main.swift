@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // W^X code generation: one read-write view where code is written and one
 // read-execute view of the same pages where it runs, so no page is ever
 // writable and executable at once. x86-64 (it writes x86-64 instructions).

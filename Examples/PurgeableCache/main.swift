@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A cache of values that can be made again, kept in purgeable memory: the
 // kernel may take an entry's pages while it is not in use, and the cache
 // notices and rebuilds it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seed walkthrough in Swift: allocate 1 MiB, write a byte, lower the
 // maximum protection to none, and see the raise back to read refused.
 import PageKit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * allocate.c - pk_allocate (vm_allocate).
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * arena.c - PageKit's own memory: chunks of reserved address space, carved
  * into size classes for small blocks and into page runs for large ones.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * arena.h - the memory PageKit keeps its own bookkeeping in.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * backing.c - shared pages: a memfd that every mapping of it maps
  * MAP_SHARED, so that writes through one are seen through all. Linux cannot

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * deallocate.c - pk_deallocate (vm_deallocate).
  */

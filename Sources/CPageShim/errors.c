@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * errors.c - the one table from (operation, errno) to kern_return_t.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fork.c - what a child gets at fork(), as Mach's inheritance says.
  *

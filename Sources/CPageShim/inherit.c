@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * inherit.c - pk_inherit (vm_inherit).
  */

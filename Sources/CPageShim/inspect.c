@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * inspect.c - pk_inspect: another process's regions, from the kernel's
  * /proc/PID/smaps and, where the process uses PageKit, from its published

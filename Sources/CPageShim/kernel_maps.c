@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * kernel_maps.c - the kernel's own view of this process's mappings, for the
  * memory PageKit did not map: the PROCMAP_QUERY ioctl (Linux 6.11+) where

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * map.c - pk_map (mach_vm_map) and pk_remap (mach_vm_remap and
  * mach_vm_remap_new).

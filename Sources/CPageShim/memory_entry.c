@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * memory_entry.c - memory entries (mach_make_memory_entry_64) and the names
  * that stand for them, as port names do on Mach.

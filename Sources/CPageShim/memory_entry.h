@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * memory_entry.h - what a memory entry's name stands for (memory_entry.c).
  * Every function here runs with the table lock held.

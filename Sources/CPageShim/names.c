@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * names.c - tags and names, shown as [anon:NAME] in /proc/PID/maps where the
  * kernel can name anonymous memory (CONFIG_ANON_VMA_NAME), and kept in the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * permanent.c - what becomes of VM_FLAGS_PERMANENT memory when a call would
  * replace or remove it.

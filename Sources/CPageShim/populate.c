@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * populate.c - pk_populate: fault pages in now rather than on first touch.
  */

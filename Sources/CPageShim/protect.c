@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * protect.c - pk_protect (vm_protect) and pk_freeze.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * publication.c - the directory another process reads PageKit's table
  * through, and the marker mapping that leads to it (publication.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * publication.h - what PageKit publishes of its table, so that another
  * process (pagekit vmmap, pk_inspect) can show tags, names, maximum

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * purgeable.c - purgeable objects (vm_purgable_control) over MADV_FREE.
  *

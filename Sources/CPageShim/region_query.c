@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * region_query.c - pk_region (mach_vm_region) and pk_resident_pages.
  */

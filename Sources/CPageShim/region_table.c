@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * region_table.c - the store behind every operation: entries, names and the
  * list of purgeable objects, all kept in PageKit's arena. It never calls an

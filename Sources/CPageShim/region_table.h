@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * region_table.h - what PageKit remembers that Linux does not: maximum
  * protection, tags, names, purgeable objects, permanence and seals.

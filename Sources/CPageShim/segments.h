@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * segments.h - a range cut into the pieces an operation treats alike: whole
  * region-table entries (after clipping) and runs of memory PageKit did not

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * share.c - moving private PageKit memory onto shared pages, in place.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * syscalls.h - the one seam through which CPageShim makes system calls.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * tag_kinds.c - XNU's names for the VM_MEMORY_* tags, as vmmap shows them.
  */

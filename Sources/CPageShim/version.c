@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * version.c - the version compiled into the library, for programs to
  * compare with the header they were built with.

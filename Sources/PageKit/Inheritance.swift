@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CPageShim
 
 /// What a child process gets of a region at `fork()` (Mach's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CPageShim
 
 /// A Mach `kern_return_t`, with XNU's numeric values.

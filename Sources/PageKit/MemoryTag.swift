@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CPageShim
 
 /// A number from 0 to 255 that marks a region, as Mach's `VM_MAKE_TAG`

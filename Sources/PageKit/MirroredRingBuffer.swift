@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CPageShim
 
 /// A ring buffer whose pages are mapped twice, back to back, so that every

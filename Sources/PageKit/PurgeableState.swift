@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CPageShim
 
 /// The state of a purgeable object (Mach's `VM_PURGABLE_*` states).

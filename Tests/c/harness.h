@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * harness.h - a small test harness for PageKit's C suite: registration,
  * checks that report and go on, skips with a stated reason, real faults

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Bad input through every door of the C API: NULL out-pointers, sizes 0 and
  * near 2^64, unaligned and wrapping addresses, bad names, memory PageKit did
  * not map and sealed memory. Each gets a clear errno and changes nothing. */

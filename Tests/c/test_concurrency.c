@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The region table under threads and fork(): one lock, consistent answers,
  * and a child that inherits a usable table. */
 #include "harness.h"

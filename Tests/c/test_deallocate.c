@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* docs/semantics.md, vm_deallocate: one test per rule. */
 #include "harness.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* docs/semantics.md, errors: the (operation, errno) to kern_return_t table, error
  * names, and the kernel-features call. */
 #include "harness.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Every errno each system call PageKit makes can return (as its man page
  * lists them), forced once per operation through the seam: the exact

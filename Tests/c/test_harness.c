@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The harness's own promises: snapshots notice what they must notice, so a
  * CHECK_UNCHANGED that passes means something. */
 #include "harness.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Hostile layouts: holes the user leaves, PageKit's own memory within reach
  * of the user's calls, raw munmap and mmap behind PageKit's back, signals in
  * the middle of calls, and the kernel's mapping-count limit. Each sequence

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Errnos the kernel cannot be made to produce on demand, forced through the
  * system-call seam: the exact kern_return_t comes back and nothing changes. */
 #include "harness.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* pk_inspect: another process's regions with what only PageKit knows (tags,
  * names, maximum protections, purgeable states), on kernels that cannot
  * name memory too, with the kernel's sizes, and only for whoever may read

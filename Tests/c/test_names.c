@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* docs/semantics.md, tags and names, in /proc/self/maps where the kernel
  * can name anonymous memory, in the region table always. */
 #include "harness.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* docs/semantics.md, vm_protect: one test per rule; protections proven
  * with real faults. */
 #include "harness.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* docs/semantics.md, vm_purgable_control, and docs/design.md: purge detection
  * against the real kernel (MADV_PAGEOUT), not a mock. */
 #include "harness.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* docs/semantics.md, mach_vm_region: one test per rule. */
 #include "harness.h"
 

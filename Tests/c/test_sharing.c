@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Sharing pages: memory entries, mach_vm_map, mach_vm_remap and
  * mach_vm_inherit, with XNU's codes; aliasing and snapshots proven by
  * writing through one view and reading through another, across fork()

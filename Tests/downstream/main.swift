@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Uses PageKit the way an application would, without enabling any
 // experimental feature itself.
 import PageKit

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fetches Debian's stock Linux 6.1 (the cloud flavour: built for virtual
 # machines, serial console built in) and extracts its vmlinuz to $1.
 # Nothing is installed on this machine: the package is only unpacked.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes a gzip'd newc cpio archive whose /init is the given program.
 
 The archive holds /init, empty /proc and /tmp directories and a /dev/console

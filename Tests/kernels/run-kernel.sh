@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Boots KERNEL under qemu (TCG) with the static C suite as /init, and passes
 # when the suite reports no failure; the console is kept in LOG.
 # usage: run-kernel.sh KERNEL SUITE NAME LOG

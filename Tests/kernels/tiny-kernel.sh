@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds a tiny Linux 6.1 from Debian's linux-source-6.1 with
 # CONFIG_ANON_VMA_NAME=y, so the naming path runs for real, and copies the
 # bzImage to $1. About 4 minutes on 2 cores; the result is kept.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """pagekit vmmap against a stopped process, as a user would check it.
 
 A `pagekit demo-process` makes one PageKit region of each kind (tagged,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * inspect.h - another process's memory as PageKit and the kernel know it:
  * what vmmap shows on macOS, for `pagekit vmmap` and any tool that embeds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mach.h - Mach's virtual memory calls on Linux, header-only, over PageKit's
  * native API (pagekit.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * pagekit.h - PageKit's native C API: Mach-style page-level memory control on
  * Linux.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sharing.h - sharing pages: memory entries, mapping them, remapping memory
  * and inheritance across fork() (mach_make_memory_entry_64, mach_vm_map,

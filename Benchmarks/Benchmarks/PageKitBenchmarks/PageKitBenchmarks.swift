@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Swift layer against raw C, case by case: each PageKit benchmark has a
 // "raw" twin doing the same work with bare system calls. Compare the two
 // lines of a pair (the ratio is what carries over between machines).

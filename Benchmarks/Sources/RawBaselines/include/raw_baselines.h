@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The raw-C baselines the Swift benchmarks are compared with: the bare
  * system calls doing the same work, with no table and no checks. */
 #ifndef PAGEKIT_RAW_BASELINES_H
