@@ -322,7 +322,7 @@ check-docc:
 # scratch root, where a C program builds with pkg-config and runs; lintian
 # finds no error.
 DEB_WORK = $(CURDIR)/$(BUILD)/deb
-check-deb:
+check-deb: | deps-deb
 	@for package in debhelper devscripts lintian dpkg-dev; do \
 	    dpkg -s $$package >/dev/null 2>&1 || { echo "check-deb needs $$package (make deps-deb)"; exit 1; }; \
 	done
@@ -352,7 +352,7 @@ deps-deb:
 	fi
 
 check: check-headers check-exports check-bare check-c check-seed check-examples check-install check-tool check-downstream \
-       check-sanitizers check-fuzz-corpus check-kernels check-swift check-man check-docc check-snippets
+       check-sanitizers check-fuzz-corpus check-kernels check-swift check-man check-docc check-snippets check-deb
 
 FORCE:
 
