@@ -143,7 +143,8 @@ static struct pk_arena_chunk *new_chunk(size_t bytes)
      * read the table through. */
     if (chunk_count == 1) {
         chunk->top += pk_page();
-        pk_publish_create(chunk->base);
+        chunk->end -= pk_page();
+        pk_publish_create(chunk->base, chunk->end);
     }
     chunk->committed_entry = internal_entry(chunk->base, chunk->committed, PK_PROT_READ | PK_PROT_WRITE);
     if (chunk->committed < chunk->end)

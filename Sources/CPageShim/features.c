@@ -95,6 +95,13 @@ static void probe(void)
             supported |= 1u << i;
 }
 
+/* Probed when the library loads: the probe maps a page for a moment, which
+ * must not land in a hole a caller's later fixed allocation expects free. */
+__attribute__((constructor)) static void probe_at_load(void)
+{
+    pthread_once(&probe_once, probe);
+}
+
 unsigned int pk_features(void)
 {
     pthread_once(&probe_once, probe);

@@ -173,10 +173,12 @@ void pk_kernel_maps_force_scan(bool force);
 void pk_kernel_maps_reset(void);
 
 /* Ownership (ownership.c): drops the parts of entries in [start, end) that
- * the kernel no longer maps as private anonymous memory, because someone
- * unmapped them behind PageKit's back (and perhaps mapped something else
- * there). Internal entries are PageKit's own and always kept. Objects left
- * without entries are destroyed. True if anything was dropped. */
+ * the kernel no longer maps as PageKit did (private anonymous memory, or
+ * a backing's memfd), because someone unmapped them behind PageKit's back
+ * and perhaps mapped something else there; and takes the kernel's
+ * protection where it differs from the table's. Internal entries are
+ * PageKit's own and always kept. Objects left without entries are
+ * destroyed. True if anything changed. */
 bool pk_table_verify(uintptr_t start, uintptr_t end);
 
 /* Permanent memory (permanent.c): clips the permanent entries in

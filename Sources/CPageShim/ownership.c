@@ -30,9 +30,16 @@ static bool looks_like(const struct pk_kernel_mapping *mapping, bool shared)
     return mapping->shared && strncmp(mapping->name, "/memfd:" PK_BACKING_NAME " ", 8 + sizeof PK_BACKING_NAME - 1) == 0;
 }
 
+/* What find_change found in a range. */
+enum change { UNCHANGED, FOREIGN, PROTECTION };
+
 /* The first part of [start, end) that the kernel maps as something other
- * than what PageKit mapped there, or does not map at all: false if none. */
-static bool find_foreign(uintptr_t start, uintptr_t end, bool shared, uintptr_t *foreign_start, uintptr_t *foreign_end)
+ * than what PageKit mapped there, or does not map at all (FOREIGN); or,
+ * failing that, the first part it maps as PageKit did but with another
+ * protection than recorded (PROTECTION, in *protection): a raw mprotect,
+ * or a stranger mapped exactly where PageKit's pages were. */
+static enum change find_change(uintptr_t start, uintptr_t end, bool shared, unsigned int recorded,
+                               uintptr_t *change_start, uintptr_t *change_end, unsigned int *protection)
 {
     uintptr_t at = start;
     while (at < end) {
@@ -40,26 +47,42 @@ static bool find_foreign(uintptr_t start, uintptr_t end, bool shared, uintptr_t 
         int error = pk_kernel_mapping(at, &mapping);
         /* Another failure says nothing about ownership: keep the entry. */
         if (error != 0 && error != -ENOMEM)
-            return false;
+            return UNCHANGED;
+        *change_start = at;
         if (error == -ENOMEM || mapping.start >= end) {
-            *foreign_start = at;
-            *foreign_end = end;
-            return true;
+            *change_end = end;
+            return FOREIGN;
         }
         if (mapping.start > at) {
-            *foreign_start = at;
-            *foreign_end = mapping.start;
-            return true;
+            *change_end = mapping.start;
+            return FOREIGN;
         }
         uintptr_t stop = mapping.end < end ? mapping.end : end;
-        if (!looks_like(&mapping, shared)) {
-            *foreign_start = at;
-            *foreign_end = stop;
-            return true;
+        *change_end = stop;
+        if (!looks_like(&mapping, shared))
+            return FOREIGN;
+        if (mapping.protection != recorded) {
+            *protection = mapping.protection;
+            return PROTECTION;
         }
         at = stop;
     }
-    return false;
+    return UNCHANGED;
+}
+
+/* The kernel's protection becomes the table's for [start, end): what the
+ * pages allow is what PageKit must go by when it reads or writes them. */
+static void adopt(uintptr_t start, uintptr_t end, unsigned int protection)
+{
+    struct pk_spares spares;
+    if (pk_spares_reserve(&spares, 2) != 0)
+        return;
+    pk_table_clip(start, end, &spares);
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
+         entry = pk_table_next(entry))
+        entry->protection = (uint8_t)protection;
+    pk_table_coalesce(start, end);
+    pk_spares_release(&spares);
 }
 
 /* Drops [start, end) from the table; without spares for the clipping,
@@ -83,24 +106,27 @@ static void drop(uintptr_t start, uintptr_t end, struct pk_orphans *orphans)
 bool pk_table_verify(uintptr_t start, uintptr_t end)
 {
     struct pk_orphans orphans = PK_ORPHANS_INITIALIZER(orphans);
-    bool dropped = false;
+    bool changed = false;
     uintptr_t at = start;
     for (struct pk_entry *entry = pk_table_ceiling(at); entry != NULL && entry->start < end;
          entry = pk_table_ceiling(at)) {
         uintptr_t from = entry->start > start ? entry->start : start;
         uintptr_t to = entry->end < end ? entry->end : end;
-        uintptr_t foreign_start, foreign_end;
-        if (!(entry->flags & PK_ENTRY_INTERNAL) &&
-            find_foreign(from, to, entry->backing != NULL, &foreign_start, &foreign_end)) {
-            drop(foreign_start, foreign_end, &orphans);
-            dropped = true;
-            at = foreign_end;
-        } else {
-            at = to;
-        }
+        uintptr_t change_start = from, change_end = to;
+        unsigned int protection = 0;
+        enum change change = (entry->flags & PK_ENTRY_INTERNAL)
+                                 ? UNCHANGED
+                                 : find_change(from, to, entry->backing != NULL, entry->protection, &change_start,
+                                               &change_end, &protection);
+        if (change == FOREIGN)
+            drop(change_start, change_end, &orphans);
+        else if (change == PROTECTION)
+            adopt(change_start, change_end, protection);
+        changed |= change != UNCHANGED;
+        at = change != UNCHANGED ? change_end : to;
         if (at >= end)
             break;
     }
     pk_orphans_release(&orphans);
-    return dropped;
+    return changed;
 }

@@ -14,8 +14,9 @@
 
 struct pk_directory *pk_published;
 
-/* The marker is PageKit's own memory too: the table records it, so no call
- * of the caller's can unmap or change it. */
+/* The marker is PageKit's own memory too, in the last page of the arena's
+ * reservation, so it can never land in a hole the caller leaves; the table
+ * records it, so no call of the caller's can unmap or change it. */
 static void record_marker(uintptr_t marker)
 {
     struct pk_entry *entry = pk_arena_alloc(sizeof *entry);
@@ -35,7 +36,7 @@ static void record_marker(uintptr_t marker)
     pk_table_insert(entry);
 }
 
-void pk_publish_create(uintptr_t page)
+void pk_publish_create(uintptr_t page, uintptr_t marker_page)
 {
     struct pk_directory *directory = (struct pk_directory *)page;
     *directory = (struct pk_directory){
@@ -58,7 +59,7 @@ void pk_publish_create(uintptr_t page)
      * only /proc/PID/maps to find it, and never touches the marker. */
     char name[64];
     snprintf(name, sizeof name, PK_MARKER_NAME "@%" PRIxPTR, page);
-    intptr_t marker = pk_sys_map_marker(name, pk_page());
+    intptr_t marker = pk_sys_map_marker(name, marker_page, pk_page());
     if (marker >= 0)
         record_marker((uintptr_t)marker);
 }

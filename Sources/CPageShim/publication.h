@@ -61,8 +61,9 @@ static inline void pk_publish_end(void)
 }
 
 /* Fills the directory at page (the arena's first page) and maps the marker
- * that points to it. Runs once, with the table lock held. */
-void pk_publish_create(uintptr_t page);
+ * that points to it over marker_page (the last page of the arena's
+ * reservation). Runs once, with the table lock held. */
+void pk_publish_create(uintptr_t page, uintptr_t marker_page);
 
 /* For the directory: where the table and the names keep their roots. */
 const void *pk_table_root_address(void);

@@ -95,8 +95,11 @@ int pk_region(uintptr_t *address, struct pk_region_info *info)
     if (error)
         return error;
     struct pk_entry *entry = pk_table_ceiling(*address);
-    /* A report claims the memory is PageKit's: the entry must still be. */
-    while (entry != NULL && pk_table_verify(entry->start, entry->end))
+    /* A report claims the memory is PageKit's: the entry must still be,
+     * and so must its whole purgeable object, whose pages the state
+     * reads. */
+    while (entry != NULL && pk_table_verify(entry->object != NULL ? entry->object->start : entry->start,
+                                            entry->object != NULL ? entry->object->end : entry->end))
         entry = pk_table_ceiling(*address);
     if (entry == NULL || entry->start > *address) {
         error = describe_kernel(*address, entry, info);

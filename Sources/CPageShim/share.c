@@ -154,6 +154,16 @@ static int unmark(const struct pk_entry *entry, uintptr_t from, uintptr_t to, co
 static int copy_pages(uintptr_t start, uintptr_t end, const struct sink *sink, const uint64_t *before)
 {
     size_t page = pk_page();
+    /* A purgeable object's state reads all its pages, within the range or
+     * not, so they must all still be PageKit's; verifying changes the
+     * table, so the walk starts over when it did. */
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;) {
+        if (entry->object != NULL && pk_table_verify(entry->object->start, entry->object->end)) {
+            entry = pk_table_ceiling(start);
+            continue;
+        }
+        entry = pk_table_next(entry);
+    }
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
          entry = pk_table_next(entry))
         if (entry->object != NULL)

@@ -162,7 +162,7 @@ int pk_sys_memfd(const char *name, uint64_t size)
     return fd;
 }
 
-intptr_t pk_sys_map_marker(const char *name, size_t page)
+intptr_t pk_sys_map_marker(const char *name, uintptr_t address, size_t page)
 {
     int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
@@ -172,7 +172,7 @@ intptr_t pk_sys_map_marker(const char *name, size_t page)
         fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
         result = -errno;
     if (result == 0) {
-        void *mapped = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+        void *mapped = mmap((void *)address, page, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
         result = mapped == MAP_FAILED ? -errno : (intptr_t)mapped;
     }
     close(fd);

@@ -40,8 +40,9 @@ int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector);
  * errno. */
 int pk_sys_memfd(const char *name, uint64_t size);
 /* A sealed, read-only, shared one-page mapping of an empty memfd called
- * name, which /proc/PID/maps shows: its address, or a negative errno. */
-intptr_t pk_sys_map_marker(const char *name, size_t page);
+ * name, which /proc/PID/maps shows, over the page at address (PageKit's
+ * own reservation): the address, or a negative errno. */
+intptr_t pk_sys_map_marker(const char *name, uintptr_t address, size_t page);
 /* Copies size bytes at address in process pid (process_vm_readv): 0, or
  * -ESRCH (gone), -EACCES (not allowed), -EFAULT (not mapped there). */
 int pk_sys_read_process(int pid, uintptr_t address, void *buffer, size_t size);
