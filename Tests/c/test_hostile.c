@@ -509,3 +509,63 @@ TEST(hostile_bookkeeping_costs_at_most_128_bytes_and_no_mapping)
     CHECK_ERRNO(pk_deallocate(area, (size_t)REGIONS * PAGE), 0);
     CHECK_INT(table_kernel_mismatches(), 0);
 }
+
+/* A stranger mapped exactly where PageKit's pages were, private anonymous
+ * but inaccessible: PageKit cannot tell it from its own pages, but takes
+ * the kernel's protection for it, so it never reads or writes it (the
+ * purge detection used to fault here). */
+TEST(hostile_inaccessible_stranger_in_a_purgeable_object)
+{
+    uintptr_t region = allocate_or_die(3 * PAGE, PK_ALLOC_PURGEABLE);
+    fill_pattern(region, 3 * PAGE, 4);
+    int state = VM_PURGABLE_VOLATILE;
+    CHECK_KR(vm_purgable_control(SELF, region, VM_PURGABLE_SET_STATE, &state), KERN_SUCCESS, 0);
+    CHECK_INT(syscall(SYS_munmap, region + PAGE, PAGE), 0);
+    void *stranger = mmap((void *)(region + PAGE), PAGE, PROT_NONE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    CHECK(stranger == (void *)(region + PAGE));
+    CHECK_KR(vm_purgable_control(SELF, region, VM_PURGABLE_GET_STATE, &state), KERN_SUCCESS, 0);
+    struct pk_region_info info;
+    uintptr_t at = region + PAGE;
+    CHECK_ERRNO(pk_region(&at, &info), 0);
+    CHECK_INT(info.protection, VM_PROT_NONE);
+    state = VM_PURGABLE_NONVOLATILE;
+    CHECK_KR(vm_purgable_control(SELF, region, VM_PURGABLE_SET_STATE, &state), KERN_PROTECTION_FAILURE, EACCES);
+    CHECK_KR(vm_deallocate(SELF, region, 3 * PAGE), KERN_SUCCESS, 0);
+    CHECK_INT(table_kernel_mismatches(), 0);
+}
+
+/* The marker that leads other processes to the table lies in PageKit's
+ * own reservation, right after its arena, never in a hole of the caller's. */
+TEST(hostile_publication_marker_lies_in_pagekits_reservation)
+{
+    uintptr_t warm = allocate_or_die(PAGE, 0);
+    uintptr_t marker = 0;
+    char line[512];
+    FILE *maps = fopen("/proc/self/maps", "re");
+    while (maps != NULL && fgets(line, sizeof line, maps) != NULL) {
+        if (strstr(line, "/memfd:pagekit@") != NULL)
+            marker = strtoul(line, NULL, 16);
+    }
+    if (maps != NULL)
+        fclose(maps);
+    CHECK(marker != 0);
+    /* The table holds the marker as PageKit's own page, and the page
+     * before it is the end of the arena's reservation. */
+    struct pk_region_info info;
+    uintptr_t at = marker;
+    CHECK_ERRNO(pk_region(&at, &info), 0);
+    CHECK(info.start == marker && info.size == PAGE);
+    CHECK(info.flags & PK_REGION_INTERNAL);
+    at = marker - PAGE;
+    CHECK_ERRNO(pk_region(&at, &info), 0);
+    CHECK(info.start + info.size == marker);
+    CHECK(info.flags & PK_REGION_INTERNAL);
+    /* To the caller it is a hole: deallocating it does nothing. */
+    CHECK_KR(vm_deallocate(SELF, marker, PAGE), KERN_SUCCESS, 0);
+    at = marker;
+    CHECK_ERRNO(pk_region(&at, &info), 0);
+    CHECK(info.start == marker && (info.flags & PK_REGION_INTERNAL));
+    CHECK_INT(table_kernel_mismatches(), 0);
+    CHECK_ERRNO(pk_deallocate(warm, PAGE), 0);
+}
