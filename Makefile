@@ -39,7 +39,7 @@ REALNAME = libpagekit.so.$(VERSION)
 SHARED   = $(BUILD)/$(REALNAME)
 PC       = $(BUILD)/pagekit.pc
 
-.PHONY: all deps deps-deb FORCE tool install-tool uninstall check-man check-snippets check-docc check-deb demo tour bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
+.PHONY: all deps deps-deb check-version FORCE tool install-tool uninstall check-man check-snippets check-docc check-deb demo tour bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
         check-swift check-sanitizers check-kernels check-tool check-downstream check-examples install clean
 
 all: $(STATIC) $(SHARED) $(PC)
@@ -168,6 +168,16 @@ check-headers:
 	    done; done; \
 	done
 	@echo "public headers compile as C99, C11 and C++11 to C++23, -pedantic, under gcc and clang"
+
+# The number is set in pagekit.h; the string, the Debian changelog and
+# CHANGELOG.md must say the same.
+check-version:
+	@parts=$$(sed -n 's/^#define PAGEKIT_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$$/\2/p' include/pagekit/pagekit.h | paste -sd.); \
+	test "$$parts" = "$(VERSION)" || { echo "PAGEKIT_VERSION_STRING $(VERSION) is not MAJOR.MINOR.PATCH $$parts"; exit 1; }; \
+	debian=$$(sed -n '1s/^pagekit (\([^)-]*\).*/\1/p' debian/changelog); \
+	test "$$debian" = "$(VERSION)" || { echo "debian/changelog says $$debian, pagekit.h $(VERSION)"; exit 1; }; \
+	grep -q '^## \[\?$(VERSION)' CHANGELOG.md || { echo "CHANGELOG.md has no entry for $(VERSION)"; exit 1; }
+	@echo "version $(VERSION) agrees in pagekit.h, debian/changelog and CHANGELOG.md"
 
 # Only pk_ symbols leave the shared library.
 check-exports: $(SHARED) $(STATIC)
@@ -351,7 +361,7 @@ deps-deb:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-check: check-headers check-exports check-bare check-c check-seed check-examples check-install check-tool check-downstream \
+check: check-version check-headers check-exports check-bare check-c check-seed check-examples check-install check-tool check-downstream \
        check-sanitizers check-fuzz-corpus check-kernels check-swift check-man check-docc check-snippets check-deb
 
 FORCE:
