@@ -144,7 +144,8 @@ static struct pk_arena_chunk *new_chunk(size_t bytes)
     if (chunk_count == 1) {
         chunk->top += pk_page();
         chunk->end -= pk_page();
-        pk_publish_create(chunk->base, chunk->end);
+        if (!pk_publish_create(chunk->base, chunk->end))
+            chunk->end += pk_page();
     }
     chunk->committed_entry = internal_entry(chunk->base, chunk->committed, PK_PROT_READ | PK_PROT_WRITE);
     if (chunk->committed < chunk->end)

@@ -17,13 +17,11 @@ struct pk_directory *pk_published;
 /* The marker is PageKit's own memory too, in the last page of the arena's
  * reservation, so it can never land in a hole the caller leaves; the table
  * records it, so no call of the caller's can unmap or change it. */
-static void record_marker(uintptr_t marker)
+static bool record_marker(uintptr_t marker)
 {
     struct pk_entry *entry = pk_arena_alloc(sizeof *entry);
-    if (entry == NULL) {
-        pk_sys_munmap(marker, pk_page());
-        return;
-    }
+    if (entry == NULL)
+        return false;
     *entry = (struct pk_entry){
         .start = marker,
         .end = marker + pk_page(),
@@ -34,9 +32,10 @@ static void record_marker(uintptr_t marker)
         .inheritance = PK_INHERIT_SHARE,
     };
     pk_table_insert(entry);
+    return true;
 }
 
-void pk_publish_create(uintptr_t page, uintptr_t marker_page)
+bool pk_publish_create(uintptr_t page, uintptr_t marker_page)
 {
     struct pk_directory *directory = (struct pk_directory *)page;
     *directory = (struct pk_directory){
@@ -60,6 +59,5 @@ void pk_publish_create(uintptr_t page, uintptr_t marker_page)
     char name[64];
     snprintf(name, sizeof name, PK_MARKER_NAME "@%" PRIxPTR, page);
     intptr_t marker = pk_sys_map_marker(name, marker_page, pk_page());
-    if (marker >= 0)
-        record_marker((uintptr_t)marker);
+    return marker >= 0 && record_marker((uintptr_t)marker);
 }

@@ -21,6 +21,7 @@
 #ifndef PAGEKIT_PUBLICATION_H
 #define PAGEKIT_PUBLICATION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PK_DIRECTORY_MAGIC "PKTABLE"
@@ -62,8 +63,11 @@ static inline void pk_publish_end(void)
 
 /* Fills the directory at page (the arena's first page) and maps the marker
  * that points to it over marker_page (the last page of the arena's
- * reservation). Runs once, with the table lock held. */
-void pk_publish_create(uintptr_t page, uintptr_t marker_page);
+ * reservation), recorded as PageKit's own memory. False if the marker is
+ * not in the table (no memfd, or no room for its entry): the arena then
+ * keeps the page in its reservation, whatever is mapped there. Runs once,
+ * with the table lock held. */
+bool pk_publish_create(uintptr_t page, uintptr_t marker_page);
 
 /* For the directory: where the table and the names keep their roots. */
 const void *pk_table_root_address(void);
