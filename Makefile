@@ -45,8 +45,10 @@ PC       = $(BUILD)/pagekit.pc
 all: $(STATIC) $(SHARED) $(PC)
 
 # Debian packages the build needs, installed when missing (as root).
+# What the build and the tests need from Debian; PK_NO_DEPS=1 (set by
+# debian/rules, whose Build-Depends say the same) installs nothing.
 deps:
-	@for package in libbsd-dev pkg-config procps man-db groff-base; do \
+	@[ -n "$(PK_NO_DEPS)" ] || for package in libbsd-dev pkg-config procps man-db groff-base python3; do \
 	    dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -156,7 +158,7 @@ check-sanitizers: | deps
 # Public headers: each alone, with every warning and -pedantic, as C99 and
 # C11 and as C++11 to C++23, under gcc and clang.
 HEADER_CLANG ?= $(shell command -v clang 2>/dev/null || echo /opt/swift/usr/bin/clang)
-check-headers:
+check-headers: | deps
 	@mkdir -p $(BUILD)
 	set -e; for header in pagekit mach inspect sharing; do \
 	    printf '#include <pagekit/%s.h>\nint main(void) { return 0; }\n' $$header > $(BUILD)/header_$$header.c; \
@@ -171,7 +173,7 @@ check-headers:
 
 # The number is set in pagekit.h; the string, the Debian changelog and
 # CHANGELOG.md must say the same.
-check-version:
+check-version: | deps
 	@parts=$$(sed -n 's/^#define PAGEKIT_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$$/\2/p' include/pagekit/pagekit.h | paste -sd.); \
 	test "$$parts" = "$(VERSION)" || { echo "PAGEKIT_VERSION_STRING $(VERSION) is not MAJOR.MINOR.PATCH $$parts"; exit 1; }; \
 	debian=$$(sed -n '1s/^pagekit (\([^)-]*\).*/\1/p' debian/changelog); \
@@ -180,7 +182,7 @@ check-version:
 	@echo "version $(VERSION) agrees in pagekit.h, debian/changelog and CHANGELOG.md"
 
 # Only pk_ symbols leave the shared library.
-check-exports: $(SHARED) $(STATIC)
+check-exports: $(SHARED) $(STATIC) | deps
 	@leaked=$$(nm -D --defined-only $(SHARED) | awk '$$2 ~ /[TDBR]/ {print $$3}' | grep -v '^pk_' | grep -v '^PAGEKIT_' || true); \
 	if [ -n "$$leaked" ]; then echo "exported by mistake: $$leaked"; exit 1; fi; \
 	seam=$$(nm --defined-only $(STATIC) | awk '{print $$3}' | grep -E '^pk_sys_(inject|record|hook|calls)' || true); \
@@ -219,7 +221,7 @@ check-seed: $(BUILD)/seed_walkthrough
 
 # Install into a scratch DESTDIR, then build the walkthrough against that copy
 # with nothing but pkg-config, statically and against the shared library.
-check-install:
+check-install: | deps
 	rm -rf $(BUILD)/stage
 	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(BUILD)/stage PREFIX=/usr/local
 	set -e; \
@@ -361,7 +363,7 @@ deps-deb:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-check: check-version check-headers check-exports check-bare check-c check-seed check-examples check-install check-tool check-downstream \
+check: deps check-version check-headers check-exports check-bare check-c check-seed check-examples check-install check-tool check-downstream \
        check-sanitizers check-fuzz-corpus check-kernels check-swift check-man check-docc check-snippets check-deb
 
 FORCE:

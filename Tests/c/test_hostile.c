@@ -416,7 +416,10 @@ TEST(hostile_alarm_during_calls_never_hangs)
 {
     struct sigaction action = {.sa_handler = allocate_from_alarm, .sa_flags = SA_RESTART}, old;
     sigaction(SIGALRM, &action, &old);
-    struct itimerval timer = {{0, 200}, {0, 200}}, stopped = {{0, 0}, {0, 0}};
+    /* Every millisecond: often enough to land inside calls hundreds of
+     * times, and slow enough that a handler under qemu or a sanitizer
+     * finishes before the next signal, so the loop below always advances. */
+    struct itimerval timer = {{0, 1000}, {0, 1000}}, stopped = {{0, 0}, {0, 0}};
     if (setitimer(ITIMER_REAL, &timer, NULL) != 0) {
         sigaction(SIGALRM, &old, NULL);
         SKIP("no interval timers in this kernel (CONFIG_POSIX_TIMERS); "
