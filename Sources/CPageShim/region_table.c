@@ -164,13 +164,19 @@ static void delete_merged(struct pk_entry *entry)
 
 void pk_backing_retain(struct pk_backing *backing)
 {
+    if (backing->orphaned) {
+        LIST_REMOVE(backing, link);
+        backing->orphaned = false;
+    }
     backing->references++;
 }
 
 void pk_backing_release(struct pk_backing *backing, struct pk_orphans *orphans)
 {
-    if (--backing->references == 0)
+    if (--backing->references == 0) {
         LIST_INSERT_HEAD(&orphans->backings, backing, link);
+        backing->orphaned = true;
+    }
 }
 
 /* Links upper into the tree as entry's in-order successor, which it is:

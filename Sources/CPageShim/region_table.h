@@ -39,12 +39,14 @@ struct pk_backing {
     LIST_ENTRY(pk_backing) link; /* in an orphan list, once unreferenced */
     uint64_t size;
     unsigned int references; /* table entries and memory entries */
+    bool orphaned;           /* in an orphan list */
     int fd;
 };
 
 /* Objects and backings whose last reference an operation removed: it
- * releases them once the table is consistent again (pk_orphans_release,
- * pk_backings_close). */
+ * releases them once the table is consistent again (pk_orphans_release).
+ * A backing the same operation refers to again (a remap over its own
+ * source) leaves the list when it is retained. */
 struct pk_orphans {
     LIST_HEAD(, pk_object) objects;
     LIST_HEAD(, pk_backing) backings;

@@ -366,6 +366,35 @@ TEST(sharing_remap_without_copy_aliases_in_place)
     CHECK_INT(table_kernel_mismatches(), 0);
 }
 
+/* A remap without copy over its own source: the source's entries go, and
+ * with them the last reference to its shared pages, which the new entries
+ * take up again at once; the pages must stay open (AddressSanitizer saw
+ * them freed while the table still used them). */
+TEST(sharing_remap_over_its_own_source_keeps_the_pages)
+{
+    vm_address_t region = allocate_or_die(2 * PAGE, 0);
+    fill_pattern(region, 2 * PAGE, 8);
+    mach_vm_address_t target = region;
+    vm_prot_t cur = 0, max = 0;
+    CHECK_KR(mach_vm_remap(SELF, &target, 2 * PAGE, 0, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE, SELF, region, FALSE,
+                           &cur, &max, VM_INHERIT_DEFAULT),
+             KERN_SUCCESS, 0);
+    CHECK_INT(target, region);
+    CHECK(has_pattern(region, 2 * PAGE, 8));
+    /* Still shared pages: an alias sees writes through the region. */
+    mach_vm_address_t alias = 0;
+    CHECK_KR(mach_vm_remap(SELF, &alias, 2 * PAGE, 0, VM_FLAGS_ANYWHERE, SELF, region, FALSE, &cur, &max,
+                           VM_INHERIT_DEFAULT),
+             KERN_SUCCESS, 0);
+    bytes(region)[PAGE] = 0x3C;
+    CHECK_INT(bytes(alias)[PAGE], 0x3C);
+    CHECK_INT(table_kernel_mismatches(), 0);
+    CHECK_KR(vm_deallocate(SELF, region, 2 * PAGE), KERN_SUCCESS, 0);
+    CHECK_INT(bytes(alias)[PAGE], 0x3C);
+    CHECK_KR(mach_vm_deallocate(SELF, alias, 2 * PAGE), KERN_SUCCESS, 0);
+    CHECK_INT(table_kernel_mismatches(), 0);
+}
+
 TEST(sharing_remap_checks_in_xnus_order)
 {
     vm_address_t region = allocate_or_die(3 * PAGE, 0);
