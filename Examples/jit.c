@@ -3,7 +3,7 @@
  * jit.c - W^X code generation against the Mach calls: one read-write view
  * where the code is written and one read-execute view of the same pages
  * where it runs, so no page is ever writable and executable at once.
- * x86-64 only (it writes x86-64 instructions).
+ * It writes x86-64 instructions; elsewhere it says so and stops.
  */
 #ifdef __APPLE__
 #include <mach/mach.h>
@@ -26,6 +26,10 @@ static void emit_return(unsigned char *code, int value)
 
 int main(void)
 {
+#if !defined(__x86_64__)
+    printf("this example writes x86-64 instructions; nothing to run on this architecture\n");
+    return 0;
+#endif
     vm_size_t size = vm_page_size;
     mem_entry_name_port_t entry = MACH_PORT_NULL;
     memory_object_size_t entry_size = size;

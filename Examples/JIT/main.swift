@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // W^X code generation: one read-write view where code is written and one
 // read-execute view of the same pages where it runs, so no page is ever
-// writable and executable at once. x86-64 (it writes x86-64 instructions).
+// writable and executable at once. It writes x86-64 instructions; elsewhere
+// it says so and stops.
 import PageKit
 
 /// `mov eax, value; ret`
@@ -14,6 +15,10 @@ func emitReturn(_ value: Int32, into code: inout PageRegion) {
 }
 
 func main() throws {
+    #if !arch(x86_64)
+    print("this example writes x86-64 instructions; nothing to run on this architecture")
+    return
+    #endif
     let entry = try MemoryEntry(byteCount: PageRegion.pageSize, protection: .all)
     var writable = try entry.map(protection: .readWrite, inheritance: .none)
     var executable = try entry.map(protection: [.read, .execute], inheritance: .none)
