@@ -376,6 +376,9 @@ int pk_memory_entry_create(uint64_t *size, uint64_t offset, unsigned int permiss
     return error;
 }
 
+/* As XNU's MACH_PORT_UREFS_MAX: more user references than this overflow. */
+#define PK_ENTRY_REFERENCES_MAX 0xffffu
+
 int pk_memory_entry_mod_refs(pk_entry_name_t name, int delta)
 {
     int error = pk_table_lock();
@@ -386,6 +389,8 @@ int pk_memory_entry_mod_refs(pk_entry_name_t name, int delta)
         error = -EBADF;
     } else if (delta < 0 && (unsigned int)-delta > entry->references) {
         error = -ERANGE;
+    } else if (delta > 0 && (unsigned int)delta > PK_ENTRY_REFERENCES_MAX - entry->references) {
+        error = -EOVERFLOW;
     } else {
         entry->references += (unsigned int)delta;
         if (entry->references == 0) {
@@ -423,9 +428,11 @@ int pk_memory_entry_export(pk_entry_name_t name, int *fd, uint64_t *offset, uint
         exported = fcntl(entry->backing->fd, F_DUPFD_CLOEXEC, 0);
         exported = exported < 0 ? -errno : exported;
     } else if (entry != NULL) {
-        /* Even a descriptor reopened for writing cannot write then. */
-        fcntl(entry->backing->fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE);
-        exported = read_only_copy(entry->backing->fd);
+        /* Even a descriptor reopened for writing cannot write then; pages
+         * that cannot be sealed (a descriptor adopted from elsewhere) are
+         * not handed out read-only at all. */
+        exported = fcntl(entry->backing->fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) != 0 ? -errno
+                                                                                : read_only_copy(entry->backing->fd);
     }
     if (exported >= 0) {
         *fd = exported;

@@ -27,7 +27,8 @@ static bool looks_like(const struct pk_kernel_mapping *mapping, bool shared)
 {
     if (!shared)
         return mapping->anonymous;
-    return mapping->shared && strncmp(mapping->name, "/memfd:" PK_BACKING_NAME " ", 8 + sizeof PK_BACKING_NAME - 1) == 0;
+    static const char memfd_name[] = "/memfd:" PK_BACKING_NAME " ";
+    return mapping->shared && strncmp(mapping->name, memfd_name, sizeof memfd_name - 1) == 0;
 }
 
 /* What find_change found in a range. */
@@ -71,18 +72,20 @@ static enum change find_change(uintptr_t start, uintptr_t end, bool shared, unsi
 }
 
 /* The kernel's protection becomes the table's for [start, end): what the
- * pages allow is what PageKit must go by when it reads or writes them. */
-static void adopt(uintptr_t start, uintptr_t end, unsigned int protection)
+ * pages allow is what PageKit must go by when it reads or writes them.
+ * False if there was no memory to split the entries: nothing changed. */
+static bool adopt(uintptr_t start, uintptr_t end, unsigned int protection)
 {
     struct pk_spares spares;
     if (pk_spares_reserve(&spares, 2) != 0)
-        return;
+        return false;
     pk_table_clip(start, end, &spares);
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
          entry = pk_table_next(entry))
         entry->protection = (uint8_t)protection;
     pk_table_coalesce(start, end);
     pk_spares_release(&spares);
+    return true;
 }
 
 /* Drops [start, end) from the table; without spares for the clipping,
@@ -118,11 +121,14 @@ bool pk_table_verify(uintptr_t start, uintptr_t end)
                                  ? UNCHANGED
                                  : find_change(from, to, entry->backing != NULL, entry->protection, &change_start,
                                                &change_end, &protection);
-        if (change == FOREIGN)
+        /* Callers look again when something changed, so a protection that
+         * could not be adopted must not count as a change. */
+        if (change == FOREIGN) {
             drop(change_start, change_end, &orphans);
-        else if (change == PROTECTION)
-            adopt(change_start, change_end, protection);
-        changed |= change != UNCHANGED;
+            changed = true;
+        } else if (change == PROTECTION && adopt(change_start, change_end, protection)) {
+            changed = true;
+        }
         at = change != UNCHANGED ? change_end : to;
         if (at >= end)
             break;

@@ -40,6 +40,9 @@ public struct KernReturn: RawRepresentable, Sendable, Hashable, CustomStringConv
     /// A value out of range (unknown `MAP_MEM_*` flags, a reference count
     /// below zero). `KERN_INVALID_VALUE` (18).
     public static let invalidValue = KernReturn(rawValue: PK_KERN_INVALID_VALUE)
+    /// More than 65535 references to a memory entry's name.
+    /// `KERN_UREFS_OVERFLOW` (19).
+    public static let urefsOverflow = KernReturn(rawValue: PK_KERN_UREFS_OVERFLOW)
     /// The running kernel lacks the feature. `KERN_NOT_SUPPORTED` (46).
     public static let notSupported = KernReturn(rawValue: PK_KERN_NOT_SUPPORTED)
 

@@ -8,6 +8,7 @@
 #include <pagekit/sharing.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -230,6 +231,12 @@ TEST(sharing_names_count_references_and_are_not_soon_reused)
     CHECK_KR(mach_port_mod_refs(SELF, first, MACH_PORT_RIGHT_SEND, -3), KERN_INVALID_VALUE, ERANGE);
     CHECK_KR(mach_port_mod_refs(SELF, first, MACH_PORT_RIGHT_RECEIVE, -1), KERN_INVALID_RIGHT, EINVAL);
     CHECK_KR(mach_port_mod_refs(SELF, first, 99, -1), KERN_INVALID_VALUE, ERANGE);
+    /* Two references now; Mach allows 65535 and refuses one more. */
+    CHECK_KR(mach_port_mod_refs(SELF, first, MACH_PORT_RIGHT_SEND, 65534), KERN_UREFS_OVERFLOW, EOVERFLOW);
+    CHECK_KR(mach_port_mod_refs(SELF, first, MACH_PORT_RIGHT_SEND, INT_MAX), KERN_UREFS_OVERFLOW, EOVERFLOW);
+    CHECK_KR(mach_port_mod_refs(SELF, first, MACH_PORT_RIGHT_SEND, 65533), KERN_SUCCESS, 0);
+    CHECK_KR(mach_port_mod_refs(SELF, first, MACH_PORT_RIGHT_SEND, 1), KERN_UREFS_OVERFLOW, EOVERFLOW);
+    CHECK_KR(mach_port_mod_refs(SELF, first, MACH_PORT_RIGHT_SEND, -65533), KERN_SUCCESS, 0);
     CHECK_KR(mach_port_deallocate(SELF, first), KERN_SUCCESS, 0);
     CHECK_KR(mach_port_deallocate(SELF, first), KERN_SUCCESS, 0);
     CHECK_KR(mach_port_deallocate(SELF, first), KERN_INVALID_NAME, EBADF);

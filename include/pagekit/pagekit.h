@@ -372,6 +372,7 @@ enum pk_operation {
 #define PK_KERN_INVALID_NAME 15
 #define PK_KERN_INVALID_RIGHT 17
 #define PK_KERN_INVALID_VALUE 18
+#define PK_KERN_UREFS_OVERFLOW 19
 #define PK_KERN_INVALID_OBJECT 29
 #define PK_KERN_NOT_SUPPORTED 46
 /* What a Mach call to a task port that is null or dead returns: the call is

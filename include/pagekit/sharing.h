@@ -68,10 +68,17 @@ typedef uint32_t pk_entry_name_t;
  * *size becomes the size named (page-rounded, less the offset within the
  * first page with PK_MEM_USE_DATA_ADDR). *name is set only on success.
  *
- * Errors: EDOM (unknown flag bits), EINVAL (size 0 or wrapping, bad
- * parent), ENOMEM (a hole or unmapped start), EACCES (a protection the
- * memory or the parent does not allow), EOPNOTSUPP (purgeable memory, or
- * memory PageKit did not map, cannot be shared on Linux), EMFILE.
+ * - PK_MEM_ONLY with a parent: changes nothing Linux has (cache modes) and
+ *   names nothing (*name = 0).
+ * PK_MEM_NAMED_CREATE of size 0 succeeds and names nothing (*name = 0), as
+ * on macOS.
+ *
+ * Errors: EDOM (unknown flag bits), EINVAL (size wrapping, a copy entry as
+ * parent, PK_MEM_ONLY without a parent), EBADF (no such parent), ENOMEM (a
+ * hole or unmapped start), EACCES (a protection the memory or the parent
+ * does not allow), EOPNOTSUPP (purgeable memory, or memory PageKit did not
+ * map, cannot be shared on Linux), EFBIG (more than 2^32 - 1 pages), EPERM
+ * (private memory frozen with pk_freeze and sealed), EMFILE.
  */
 PK_EXPORT PK_WARN_UNUSED int pk_memory_entry_create(uint64_t *PK_NONNULL size, uint64_t offset,
                                                     unsigned int permission, pk_entry_name_t *PK_NONNULL name,
@@ -86,7 +93,9 @@ PK_EXPORT PK_WARN_UNUSED int pk_memory_entry_create(uint64_t *PK_NONNULL size, u
  * receiver cannot get more than the entry grants. The caller owns the
  * descriptor.
  *
- * Errors: EBADF (no such name), EMFILE, ENFILE.
+ * Errors: EBADF (no such name), EMFILE, ENFILE, EPERM or EINVAL (a
+ * read-only entry whose pages cannot be sealed: they came from a
+ * descriptor that does not allow it).
  */
 PK_EXPORT PK_WARN_UNUSED int pk_memory_entry_export(pk_entry_name_t name, int *PK_NONNULL fd,
                                                     uint64_t *PK_NONNULL offset, uint64_t *PK_NONNULL size);
@@ -108,7 +117,8 @@ PK_EXPORT PK_WARN_UNUSED int pk_memory_entry_import(int fd, uint64_t offset, uin
  * Adds delta to the references of a memory entry's name (mach_port_mod_refs
  * with MACH_PORT_RIGHT_SEND); at 0 the name is released. Mappings stay.
  *
- * Errors: EBADF (no such name), ERANGE (the count would go below 0).
+ * Errors: EBADF (no such name), ERANGE (the count would go below 0),
+ * EOVERFLOW (above 65535, Mach's limit on user references).
  */
 PK_EXPORT PK_WARN_UNUSED int pk_memory_entry_mod_refs(pk_entry_name_t name, int delta);
 
