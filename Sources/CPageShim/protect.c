@@ -19,11 +19,15 @@ struct change {
     unsigned int protection;
 };
 
+/* PK_PROT_COPY raises the maximum of private memory only: on XNU it gives
+ * the range a private copy, which shared pages on Linux would not get, so
+ * writes would reach pages the maximum was meant to keep read-only. */
 static unsigned int maximum_of(const struct pk_segment *segment, const struct change *change)
 {
     if (segment->entry == NULL)
         return PK_PROT_ALL;
-    return segment->entry->max_protection | (change->copy ? PK_PROT_WRITE : 0);
+    bool private_copy = change->copy && segment->entry->backing == NULL;
+    return segment->entry->max_protection | (private_copy ? PK_PROT_WRITE : 0);
 }
 
 static unsigned int new_protection(const struct pk_segment *segment, const struct change *change)
@@ -116,7 +120,7 @@ static int splits_needed(uintptr_t start, uintptr_t end, const struct pk_segment
 
 static void update(struct pk_entry *entry, const struct change *change)
 {
-    if (change->copy)
+    if (change->copy && entry->backing == NULL)
         entry->max_protection |= PK_PROT_WRITE;
     if (change->freeze) {
         entry->max_protection = entry->protection = (uint8_t)change->protection;

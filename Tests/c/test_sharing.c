@@ -402,6 +402,33 @@ TEST(sharing_remap_over_its_own_source_keeps_the_pages)
     CHECK_INT(table_kernel_mismatches(), 0);
 }
 
+/* VM_PROT_COPY would give the range a private copy on macOS; shared pages
+ * on Linux get none, so it cannot raise their maximum: a read-only view of
+ * an entry stays read-only. */
+TEST(sharing_copy_protect_cannot_raise_a_shared_maximum)
+{
+    memory_object_size_t size = PAGE;
+    mem_entry_name_port_t entry = 0;
+    CHECK_KR(mach_make_memory_entry_64(SELF, &size, 0, MAP_MEM_NAMED_CREATE | VM_PROT_DEFAULT, &entry, 0),
+             KERN_SUCCESS, 0);
+    mach_vm_address_t view = 0;
+    CHECK_KR(mach_vm_map(SELF, &view, PAGE, 0, VM_FLAGS_ANYWHERE, entry, 0, FALSE, VM_PROT_READ, VM_PROT_READ,
+                         VM_INHERIT_DEFAULT),
+             KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_protect(SELF, view, PAGE, FALSE, VM_PROT_COPY | VM_PROT_DEFAULT), KERN_PROTECTION_FAILURE,
+             EACCES);
+    CHECK_KR(mach_vm_protect(SELF, view, PAGE, FALSE, VM_PROT_COPY | VM_PROT_READ), KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_protect(SELF, view, PAGE, FALSE, VM_PROT_DEFAULT), KERN_PROTECTION_FAILURE, EACCES);
+    unsigned int current = 0, maximum = 0;
+    CHECK_ERRNO(pk_protection(view, PAGE, &current, &maximum), 0);
+    CHECK_INT(current, VM_PROT_READ);
+    CHECK_INT(maximum, VM_PROT_READ);
+    CHECK(can_read(view) && !can_write(view));
+    CHECK_KR(mach_port_deallocate(SELF, entry), KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_deallocate(SELF, view, PAGE), KERN_SUCCESS, 0);
+    CHECK_INT(table_kernel_mismatches(), 0);
+}
+
 TEST(sharing_remap_checks_in_xnus_order)
 {
     vm_address_t region = allocate_or_die(3 * PAGE, 0);

@@ -71,7 +71,8 @@ extern "C" {
 #define PK_PROT_EXECUTE 0x4u
 #define PK_PROT_DEFAULT 0x3u /* READ | WRITE */
 #define PK_PROT_ALL 0x7u /* READ | WRITE | EXECUTE */
-/* On private memory, lets pk_protect() add WRITE to the maximum first. */
+/* On private memory, lets pk_protect() add WRITE to the maximum first; on
+ * shared pages the maximum stays (no private copy is made there). */
 #define PK_PROT_COPY 0x10u
 
 /* Allocation flags: XNU's VM_FLAGS_* values. */
