@@ -18,7 +18,9 @@ public struct MemoryEntry: ~Copyable, @unchecked Sendable {
     public let protection: Protection
 
     private init(permission: UInt32, offset: UInt, byteCount: Int, parent: pk_entry_name_t = 0) throws(PageError) {
-        guard byteCount > 0 else { throw PageError(.memoryEntry, errno: .invalidArgument) }
+        guard byteCount > 0, byteCount <= Int.max & ~(PageRegion.pageSize - 1) else {
+            throw PageError(.memoryEntry, errno: .invalidArgument)
+        }
         var size = UInt64(byteCount)
         var name: pk_entry_name_t = 0
         try PageError.check(.memoryEntry) { pk_memory_entry_create(&size, UInt64(offset), permission, &name, parent) }
@@ -109,10 +111,15 @@ public struct MemoryEntry: ~Copyable, @unchecked Sendable {
     ///
     /// - Throws: ``PageError/protectionFailure`` when `protection` is more
     ///   than the descriptor allows; ``PageError/invalidArgument`` for a
-    ///   range of size 0 or beyond the end of the file.
+    ///   range of size 0 or less, beyond the end of the file, or at an
+    ///   offset that is not a whole number of pages (views of an entry
+    ///   start at a page).
     public init(importing descriptor: FileDescriptor, offset: UInt64, byteCount: Int, protection: Protection)
         throws(PageError)
     {
+        guard byteCount > 0, offset % UInt64(PageRegion.pageSize) == 0,
+            byteCount <= Int.max & ~(PageRegion.pageSize - 1)
+        else { throw PageError(.memoryEntry, errno: .invalidArgument) }
         var name: pk_entry_name_t = 0
         try PageError.check(.memoryEntry) {
             pk_memory_entry_import(descriptor.rawValue, offset, UInt64(byteCount), protection.rawValue, &name)

@@ -24,10 +24,14 @@ public struct MirroredRingBuffer: ~Copyable, @unchecked Sendable {
 
     /// A buffer of at least `capacity` bytes, rounded up to whole pages.
     ///
-    /// - Throws: ``PageError/invalidArgument`` for a capacity of 0;
-    ///   ``PageError/noSpace`` when no room is left.
+    /// - Throws: ``PageError/invalidArgument`` for a capacity of 0 or less;
+    ///   ``PageError/noSpace`` when no room is left (or the capacity, twice
+    ///   over, is more than the address space).
     public init(capacity: Int) throws(PageError) {
         guard capacity > 0 else { throw PageError(.allocate, errno: .invalidArgument) }
+        guard capacity <= (Int.max / 2) & ~(PageRegion.pageSize - 1) else {
+            throw PageError(.allocate, errno: .noMemory)
+        }
         let size = PageRegion.roundedSize(capacity)
         var lastError = PageError(.remap, errno: .noMemory)
         for _ in 0..<3 {

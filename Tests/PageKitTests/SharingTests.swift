@@ -119,5 +119,18 @@ private func code(_ body: () throws -> Void) -> KernReturn? {
         let imported = try MemoryEntry(importing: exported.descriptor, offset: exported.offset,
                                        byteCount: exported.byteCount, protection: .read)
         _ = try imported.map(protection: .read)
+        for (offset, byteCount) in [(exported.offset, 0), (exported.offset, -1), (exported.offset + 1, 1)] {
+            #expect(
+                code {
+                    _ = try MemoryEntry(importing: exported.descriptor, offset: offset, byteCount: byteCount,
+                                        protection: .read)
+                } == .invalidArgument)
+        }
+    }
+
+    @Test func sizesBeyondTheAddressSpaceThrow() {
+        #expect(code { _ = try MirroredRingBuffer(capacity: Int.max) } == .noSpace)
+        #expect(code { _ = try MirroredRingBuffer(capacity: 0) } == .invalidArgument)
+        #expect(code { _ = try MemoryEntry(byteCount: Int.max) } == .invalidArgument)
     }
 }
