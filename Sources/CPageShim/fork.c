@@ -46,8 +46,8 @@ static uintptr_t copy_entry(const struct pk_entry *entry)
     intptr_t copy = pk_sys_mmap(0, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
     if (copy < 0)
         return 0;
-    off_t offset = (off_t)entry->backing_page * (off_t)pk_page();
-    if (pread(entry->backing->fd, (void *)copy, length, offset) != (ssize_t)length) {
+    uint64_t offset = entry->backing_page * (uint64_t)pk_page();
+    if (pk_sys_pread_all(entry->backing->fd, (void *)copy, length, offset) != 0) {
         pk_sys_munmap((uintptr_t)copy, length);
         return 0;
     }

@@ -92,8 +92,8 @@ static int fill(uintptr_t at, size_t length, const struct piece *piece)
         return mapped < 0 ? (int)mapped : 0;
     }
     int error = pk_sys_mprotect(at, length, PROT_READ | PROT_WRITE);
-    if (error == 0 && pread(piece->backing->fd, (void *)at, length, (off_t)piece->offset) != (ssize_t)length)
-        error = -EIO;
+    if (error == 0)
+        error = pk_sys_pread_all(piece->backing->fd, (void *)at, length, piece->offset);
     return error ? error : pk_sys_mprotect(at, length, (int)piece->protection);
 }
 

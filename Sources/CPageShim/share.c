@@ -105,7 +105,7 @@ static int put(const struct sink *sink, uint64_t at, const void *bytes, size_t l
         memcpy((void *)(sink->address + at), bytes, length);
         return 0;
     }
-    return pwrite(sink->fd, bytes, length, (off_t)(sink->offset + at)) == (ssize_t)length ? 0 : -EIO;
+    return pk_sys_pwrite_all(sink->fd, bytes, length, sink->offset + at);
 }
 
 /* Copies [from, to) to the sink at at: straight from the pages where they
@@ -120,7 +120,7 @@ static int copy_run(uintptr_t from, uintptr_t to, const struct sink *sink, uint6
     unsigned char bounce[16384];
     for (uintptr_t done = from; done < to;) {
         size_t length = to - done < sizeof bounce ? to - done : sizeof bounce;
-        if (pread(*mem, bounce, length, (off_t)done) != (ssize_t)length)
+        if (pk_sys_pread_all(*mem, bounce, length, done) != 0)
             return -EIO;
         int error = put(sink, at + (done - from), bounce, length);
         if (error)
@@ -142,8 +142,11 @@ static int unmark(const struct pk_entry *entry, uintptr_t from, uintptr_t to, co
             memcpy(&word, (const void *)(sink->address + (page - start)), sizeof word);
         else if (pread(sink->fd, &word, sizeof word, (off_t)(sink->offset + (page - start))) != (ssize_t)sizeof word)
             return -EIO;
+        /* A page without the marker was dropped after the state was read:
+         * it copies as the zeros it is, and the next page may still hold
+         * the marker. */
         if (!pk_object_saved_word(entry->object, page, &word))
-            return 0;
+            continue;
         int error = put(sink, page - start, &word, sizeof word);
         if (error)
             return error;
@@ -221,7 +224,7 @@ static int replace(uintptr_t start, uintptr_t end, const struct pk_backing *back
         for (struct pk_entry *undo = pk_table_ceiling(start); undo != entry; undo = pk_table_next(undo)) {
             size_t length = undo->end - undo->start;
             pk_sys_mmap(undo->start, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
-            if (pread(backing->fd, (void *)undo->start, length, (off_t)(undo->start - start)) != (ssize_t)length)
+            if (pk_sys_pread_all(backing->fd, (void *)undo->start, length, undo->start - start) != 0)
                 memset((void *)undo->start, 0, length);
             pk_sys_mprotect(undo->start, length, undo->protection);
         }

@@ -162,6 +162,32 @@ int pk_sys_memfd(const char *name, uint64_t size)
     return fd;
 }
 
+int pk_sys_pread_all(int fd, void *buffer, size_t length, uint64_t offset)
+{
+    for (size_t done = 0; done < length;) {
+        ssize_t moved = pread(fd, (unsigned char *)buffer + done, length - done, (off_t)(offset + done));
+        if (moved < 0 && errno == EINTR)
+            continue;
+        if (moved <= 0)
+            return -EIO;
+        done += (size_t)moved;
+    }
+    return 0;
+}
+
+int pk_sys_pwrite_all(int fd, const void *buffer, size_t length, uint64_t offset)
+{
+    for (size_t done = 0; done < length;) {
+        ssize_t moved = pwrite(fd, (const unsigned char *)buffer + done, length - done, (off_t)(offset + done));
+        if (moved < 0 && errno == EINTR)
+            continue;
+        if (moved <= 0)
+            return -EIO;
+        done += (size_t)moved;
+    }
+    return 0;
+}
+
 intptr_t pk_sys_map_marker(const char *name, uintptr_t address, size_t page)
 {
     int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);

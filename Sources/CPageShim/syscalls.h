@@ -39,6 +39,11 @@ int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector);
 /* A memfd of size bytes, close-on-exec: the descriptor, or a negative
  * errno. */
 int pk_sys_memfd(const char *name, uint64_t size);
+/* Reads or writes all of length bytes at offset of fd, however many calls
+ * that takes (one moves at most about 2 GiB; a signal can cut one short):
+ * 0, or -EIO. */
+int pk_sys_pread_all(int fd, void *buffer, size_t length, uint64_t offset);
+int pk_sys_pwrite_all(int fd, const void *buffer, size_t length, uint64_t offset);
 /* A sealed, read-only, shared one-page mapping of an empty memfd called
  * name, which /proc/PID/maps shows, over the page at address (PageKit's
  * own reservation): the address, or a negative errno. */
