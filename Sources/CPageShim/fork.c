@@ -92,14 +92,21 @@ static void drop_snapshots(bool child)
     snapshot_count = 0;
 }
 
+/* Whether before_fork took the lock (not from a signal handler that
+ * interrupted a PageKit call). Only the forking thread reads it. */
+static bool fork_locked;
+
 static void before_fork(void)
 {
-    pk_table_fork_lock();
-    take_snapshots();
+    fork_locked = pk_table_fork_lock();
+    if (fork_locked)
+        take_snapshots();
 }
 
 static void after_fork_in_parent(void)
 {
+    if (!fork_locked)
+        return;
     drop_snapshots(false);
     pk_table_fork_unlock();
 }

@@ -30,11 +30,24 @@ static uint32_t last_allocation;
 
 static pthread_mutex_t table_mutex = PTHREAD_MUTEX_INITIALIZER;
 
-/* For fork.c: the lock around fork(), without the signal-handler flag (a
- * fork is never nested in a PageKit call), and a fresh one in the child. */
-void pk_table_fork_lock(void)
+/* Set while this thread takes, holds or releases the lock: a call from a
+ * signal handler that interrupted it must not wait for a lock its own
+ * thread holds. The signal fences keep the flag around the mutex calls as
+ * the handler sees it. Initial exec, so the check is one
+ * thread-pointer-relative load. */
+static __thread bool busy __attribute__((tls_model("initial-exec")));
+
+/* For fork.c: the lock around fork(), and a fresh one in the child. A fork
+ * from a signal handler that interrupted a PageKit call on this thread
+ * would wait forever for the lock its own thread holds: it goes ahead
+ * without it (false), and the parent's table stays as the interrupted call
+ * left it. */
+bool pk_table_fork_lock(void)
 {
+    if (busy)
+        return false;
     pthread_mutex_lock(&table_mutex);
+    return true;
 }
 
 void pk_table_fork_unlock(void)
@@ -47,12 +60,6 @@ void pk_table_fork_reset(void)
     pthread_mutex_init(&table_mutex, NULL);
 }
 
-/* Set while this thread takes, holds or releases the lock: a call from a
- * signal handler that interrupted it must not wait for a lock its own
- * thread holds. The signal fences keep the flag around the mutex calls as
- * the handler sees it. Initial exec, so the check is one
- * thread-pointer-relative load. */
-static __thread bool busy __attribute__((tls_model("initial-exec")));
 
 int pk_table_lock(void)
 {

@@ -87,7 +87,7 @@ struct pk_spares {
 int pk_table_lock(void) __attribute__((warn_unused_result));
 void pk_table_unlock(void);
 /* Around fork() (fork.c): taken in the parent, re-created in the child. */
-void pk_table_fork_lock(void);
+bool pk_table_fork_lock(void);
 void pk_table_fork_unlock(void);
 void pk_table_fork_reset(void);
 
