@@ -195,7 +195,8 @@ static int map_entry(uintptr_t *address, uint64_t size, uint64_t mask, unsigned 
         }
         if (!valid_protection(max, entry->protection) || !valid_protection(cur, entry->protection))
             return -EACCES;
-        if (offset > entry->size || size + data_offset > entry->size - offset)
+        if (offset > entry->size || data_offset > entry->size - offset ||
+            size > entry->size - offset - data_offset)
             return -EINVAL;
         if (flags & (PK_ALLOC_PURGEABLE | PK_ALLOC_SUPERPAGE_MASK))
             return -EINVAL;

@@ -222,8 +222,9 @@ struct pk_entry *pk_table_split(struct pk_entry *entry, uintptr_t address, struc
     return upper;
 }
 
-/* PageKit's own entries are never split: the arena keeps pointers to them,
- * and no operation changes part of one. */
+/* PageKit's own entries are never split or removed by the caller's
+ * operations: the arena keeps pointers to them, and no operation changes
+ * part of one. */
 static bool splittable(const struct pk_entry *entry)
 {
     return entry != NULL && !(entry->flags & PK_ENTRY_INTERNAL);

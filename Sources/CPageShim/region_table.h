@@ -107,15 +107,17 @@ void pk_table_insert(struct pk_entry *entry);
  * references; an object or backing left unreferenced joins orphans, for
  * the caller to release. */
 void pk_table_delete(struct pk_entry *entry, struct pk_orphans *orphans);
-/* Deletes every entry, or part of one, in [start, end); objects left
- * without entries join orphans. */
+/* Deletes every entry, or part of one, in [start, end), except PageKit's
+ * own (internal) entries, which stay whole; objects left without entries
+ * join orphans. */
 void pk_table_remove_range(uintptr_t start, uintptr_t end, struct pk_spares *spares, struct pk_orphans *orphans);
 void pk_orphans_add(struct pk_orphans *orphans, struct pk_object *object);
 /* Entries' references to backings, kept by the table like objects'. */
 void pk_backing_retain(struct pk_backing *backing);
 /* Drops a reference; at the last one the backing joins orphans. */
 void pk_backing_release(struct pk_backing *backing, struct pk_orphans *orphans);
-/* Splits entries so that none straddles start or end. */
+/* Splits entries so that none straddles start or end (internal entries
+ * excepted: they are never split). */
 void pk_table_clip(uintptr_t start, uintptr_t end, struct pk_spares *spares);
 /* Splits entry at address, which lies strictly inside it; returns the upper
  * part, made from a spare. */

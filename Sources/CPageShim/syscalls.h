@@ -3,9 +3,12 @@
  * syscalls.h - the one seam through which CPageShim makes system calls.
  *
  * Each wrapper returns 0 (or a result) on success and a negative errno on
- * failure; nothing above this layer reads errno. Tests can force the next
- * calls of one kind to fail with a chosen errno, for the paths the real
- * kernel cannot be made to produce on demand.
+ * failure. Tests can force the next calls of one kind to fail with a
+ * chosen errno, for the paths the real kernel cannot be made to produce on
+ * demand. The calls PageKit makes on the way to a result rather than to a
+ * change of memory (reading /proc, memfd and userfaultfd setup, the reads
+ * and writes that copy shared pages) are made directly where they are
+ * used, and their errno read there.
  */
 #ifndef PAGEKIT_SYSCALLS_H
 #define PAGEKIT_SYSCALLS_H
