@@ -70,7 +70,8 @@ public struct MemoryEntry: ~Copyable, @unchecked Sendable {
     /// with every other view, or with `copy` a private snapshot.
     ///
     /// - Parameters:
-    ///   - protection: What the view allows now (cut down to `maximum`).
+    ///   - protection: What the view allows now (cut down to `maximum`); by
+    ///     default all the entry grants (``protection``).
     ///   - maximum: The most it may ever allow; by default `protection`.
     ///   - copy: Map a private copy instead of the shared pages.
     ///   - inheritance: What a child gets of the view at `fork()`.
@@ -78,10 +79,11 @@ public struct MemoryEntry: ~Copyable, @unchecked Sendable {
     ///   more than the entry grants; ``PageError/noSpace`` when no room is
     ///   left.
     public func map(
-        protection: Protection = .readWrite, maximum: Protection? = nil, copy: Bool = false,
+        protection: Protection? = nil, maximum: Protection? = nil, copy: Bool = false,
         inheritance: Inheritance = .copy
     ) throws(PageError) -> PageRegion {
         var address: UInt = 0
+        let protection = protection ?? self.protection
         let maximum = maximum ?? protection
         try PageError.check(.map) {
             pk_map(&address, UInt64(byteCount), 0, PK_ALLOC_ANYWHERE, name, 0, copy, protection.rawValue,

@@ -85,8 +85,9 @@ public struct RegionReport: Sendable, Hashable, Codable {
         /// For a mapping PageKit regions split, shared out by resident pages,
         /// volatile purgeable regions first.
         public var lazyFree: UInt64
-        /// Attributes: `permanent`, `sealed`, `no-cache`, `4gb-chunk`,
-        /// `superpage`.
+        /// Attributes: `shared` (the pages are shared: a memory entry's
+        /// view, an alias, or a shared mapping of the kernel's),
+        /// `permanent`, `sealed`, `no-cache`, `4gb-chunk`, `superpage`.
         public var attributes: [String]
     }
 
@@ -222,7 +223,7 @@ extension RegionReport.Region {
         let flags = row.flags
         kind = RegionReport.Kind(flags: flags, mapping: kernelName)
         attributes = [
-            (PK_REGION_PERMANENT, "permanent"), (PK_REGION_SEALED, "sealed"), (PK_REGION_NO_CACHE, "no-cache"),
+            (PK_REGION_SHARED, "shared"), (PK_REGION_PERMANENT, "permanent"), (PK_REGION_SEALED, "sealed"), (PK_REGION_NO_CACHE, "no-cache"),
             (PK_REGION_4GB_CHUNK, "4gb-chunk"), (PK_REGION_SUPERPAGE, "superpage"),
         ].compactMap { flags & $0.0 != 0 ? $0.1 : nil }
     }

@@ -142,7 +142,8 @@ struct VMMap: ParsableCommand {
             case "empty": "E"
             default: "-"
             }
-            let share = region.kind == .shared || region.inheritance == "share" ? "SHM" : "PRV"
+            let shared = region.kind == .shared || region.attributes.contains("shared")
+            let share = shared || region.inheritance == "share" ? "SHM" : "PRV"
             print(
                 pad(typeName(region), 26) + " " + range + " [" + sizes + "] " + region.protection + "/"
                     + region.maximumProtection + " " + share + " " + pad(purge, 5) + "  " + detail(region))
@@ -198,7 +199,8 @@ struct VMMap: ParsableCommand {
         var parts: [String] = []
         if let name = region.name { parts.append(name) }
         if let mapping = region.mapping, mapping != region.name { parts.append(mapping) }
-        parts.append(contentsOf: region.attributes)
+        // SHR already says "shared".
+        parts.append(contentsOf: region.attributes.filter { $0 != "shared" })
         return parts.joined(separator: "  ")
     }
 }

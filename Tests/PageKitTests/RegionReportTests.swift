@@ -26,6 +26,17 @@ import Glibc
         _ = region.byteCount
     }
 
+    @Test func viewsOfAnEntryAreReportedShared() throws {
+        let entry = try MemoryEntry(byteCount: PageRegion.pageSize)
+        let view = try entry.map()
+        let start = UInt64(UInt(bitPattern: view.baseAddress))
+        let report = try RegionReport.inspect(pid: getpid())
+        let row = try #require(report.regions.first { $0.start == start })
+        #expect(row.kind == .pagekit)
+        #expect(row.attributes.contains("shared"))
+        _ = view.byteCount
+    }
+
     @Test func jsonFieldNamesAreStable() throws {
         let report = try RegionReport.inspect(pid: getpid())
         let object = try #require(
