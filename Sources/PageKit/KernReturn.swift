@@ -45,6 +45,9 @@ public struct KernReturn: RawRepresentable, Sendable, Hashable, CustomStringConv
     public static let urefsOverflow = KernReturn(rawValue: PK_KERN_UREFS_OVERFLOW)
     /// The running kernel lacks the feature. `KERN_NOT_SUPPORTED` (46).
     public static let notSupported = KernReturn(rawValue: PK_KERN_NOT_SUPPORTED)
+    /// A descriptor or entry name that names nothing, where Mach would have
+    /// been sent an invalid port. `MACH_SEND_INVALID_RIGHT` (0x1000000a).
+    public static let sendInvalidRight = KernReturn(rawValue: PK_MACH_SEND_INVALID_RIGHT)
 
     /// The Mach name, `KERN_NO_SPACE`.
     public var description: String { String(cString: pk_kern_return_name(rawValue)) }

@@ -179,4 +179,12 @@ extension PageError {
     public static let aborted = KernReturn.aborted
     /// `KERN_INVALID_RIGHT`, for matching.
     public static let invalidRight = KernReturn.invalidRight
+    /// `KERN_INVALID_NAME`, for matching.
+    public static let invalidName = KernReturn.invalidName
+    /// `KERN_INVALID_VALUE`, for matching.
+    public static let invalidValue = KernReturn.invalidValue
+    /// `KERN_UREFS_OVERFLOW`, for matching.
+    public static let urefsOverflow = KernReturn.urefsOverflow
+    /// `MACH_SEND_INVALID_RIGHT`, for matching.
+    public static let sendInvalidRight = KernReturn.sendInvalidRight
 }
