@@ -47,7 +47,10 @@ static uintptr_t alignment_for(uint64_t mask)
 
 /* Reserves the target with inaccessible private memory: its start, or a
  * negative errno (ENOMEM no room or out of range, EEXIST occupied or
- * misaligned, EPERM sealed). */
+ * misaligned, EPERM sealed). An overwrite is reserved aside instead, once
+ * its range may be replaced: place() fills it there and moves it over the
+ * old memory only when every piece is ready, so a failure leaves the old
+ * memory as it was. */
 static intptr_t reserve(const struct target *target, struct pk_spares *spares)
 {
     int anonymous = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -72,7 +75,27 @@ static intptr_t reserve(const struct target *target, struct pk_spares *spares)
         return mapped;
     }
     int error = pk_check_overwrite(start, start + target->length, spares);
-    return error ? error : pk_sys_mmap(start, target->length, PROT_NONE, anonymous | MAP_FIXED);
+    return error ? error : pk_sys_mmap(0, target->length, PROT_NONE, anonymous);
+}
+
+/* Moves the filled pieces from where they were made over the target, one
+ * mremap each (a piece is one kernel mapping; mremap moves no more). Only
+ * the first move can fail without a trace: after a later failure the
+ * target is neither old nor new, so it is cleared, as XNU's overwrite
+ * leaves a range it could not fill. */
+static int move_over(uintptr_t from, uintptr_t to, size_t total, const size_t *lengths, size_t count, bool *cleared)
+{
+    size_t done = 0;
+    *cleared = false;
+    for (size_t i = 0; i < count; done += lengths[i++]) {
+        int error = pk_sys_move(from + done, lengths[i], to + done);
+        if (error) {
+            pk_sys_munmap(from + done, total - done);
+            *cleared = done > 0 && pk_sys_munmap(to, total) == 0;
+            return error;
+        }
+    }
+    return 0;
 }
 
 /* Puts a piece's pages at [at, at + length). */
@@ -147,6 +170,21 @@ static int place(struct target *target, const struct piece *pieces, const size_t
     if (error) {
         pk_sys_munmap((uintptr_t)start, target->length);
         return error;
+    }
+    bool staged = !(target->flags & PK_ALLOC_ANYWHERE) && (target->flags & PK_ALLOC_OVERWRITE);
+    if (staged) {
+        bool cleared;
+        error = move_over((uintptr_t)start, target->start, target->length, lengths, count, &cleared);
+        start = (intptr_t)target->start;
+        /* A move that failed halfway cleared the target: the table forgets
+         * what was there (without spares, drop() in the next verify does). */
+        if (cleared && pk_spares_reserve(&spares, 2) == 0) {
+            pk_table_remove_range(target->start, target->start + target->length, &spares, &orphans);
+            pk_spares_release(&spares);
+            pk_orphans_release(&orphans);
+        }
+        if (error)
+            return error;
     }
     /* The range is the kernel's now; recording it cannot fail for want of
      * entries, which are taken before each record. */

@@ -162,6 +162,12 @@ int pk_sys_memfd(const char *name, uint64_t size)
     return fd;
 }
 
+int pk_sys_move(uintptr_t from, size_t length, uintptr_t to)
+{
+    void *moved = mremap((void *)from, length, length, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)to);
+    return moved == MAP_FAILED ? -errno : 0;
+}
+
 int pk_sys_pread_all(int fd, void *buffer, size_t length, uint64_t offset)
 {
     for (size_t done = 0; done < length;) {

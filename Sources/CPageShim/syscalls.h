@@ -42,6 +42,10 @@ int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector);
 /* A memfd of size bytes, close-on-exec: the descriptor, or a negative
  * errno. */
 int pk_sys_memfd(const char *name, uint64_t size);
+/* Moves the pages of [from, from + length), one kernel mapping, to to,
+ * replacing what was there (mremap with MREMAP_FIXED): 0 or a negative
+ * errno, and then nothing moved. */
+int pk_sys_move(uintptr_t from, size_t length, uintptr_t to);
 /* Reads or writes all of length bytes at offset of fd, however many calls
  * that takes (one moves at most about 2 GiB; a signal can cut one short):
  * 0, or -EIO. */

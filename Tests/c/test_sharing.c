@@ -429,6 +429,31 @@ TEST(sharing_copy_protect_cannot_raise_a_shared_maximum)
     CHECK_INT(table_kernel_mismatches(), 0);
 }
 
+/* A mach_vm_map that overwrites and then fails to fill its pages leaves
+ * the memory it would have replaced as it was, contents and table alike
+ * (it used to have unmapped it already). */
+TEST(sharing_failed_overwriting_map_keeps_the_old_memory)
+{
+    uintptr_t region = allocate_or_die(2 * PAGE, PK_ALLOC_TAG(246));
+    fill_pattern(region, 2 * PAGE, 42);
+    struct snapshot before;
+    snapshot_take(region, region + 2 * PAGE, &before);
+    mach_vm_address_t address = region;
+    pk_sys_inject(PK_SYS_MPROTECT, ENOMEM, 0, 1);
+    kern_return_t kr = mach_vm_map(SELF, &address, 2 * PAGE, 0, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE, 0, 0, FALSE,
+                                   VM_PROT_READ, VM_PROT_ALL, VM_INHERIT_DEFAULT);
+    int error = errno;
+    pk_sys_inject_clear();
+    /* As the same failure of vm_allocate's overwrite. */
+    CHECK_INT(kr, KERN_INVALID_ADDRESS);
+    CHECK_INT(error, ENOMEM);
+    CHECK_INT(address, region);
+    CHECK_UNCHANGED(region, region + 2 * PAGE, &before);
+    CHECK(has_pattern(region, 2 * PAGE, 42));
+    CHECK_INT(table_kernel_mismatches(), 0);
+    CHECK_KR(vm_deallocate(SELF, region, 2 * PAGE), KERN_SUCCESS, 0);
+}
+
 TEST(sharing_remap_checks_in_xnus_order)
 {
     vm_address_t region = allocate_or_die(3 * PAGE, 0);
