@@ -133,23 +133,16 @@ static int peek(int pid, const struct pagemap *pagemap, uint64_t address, void *
 
 static void parse_mapping_line(const char *line, struct vma *vma)
 {
-    uint64_t start, end;
-    char perms[5] = "";
-    int name_at = 0;
+    struct pk_kernel_mapping mapping;
     *vma = (struct vma){0};
-    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %*s %*s %*s %n", &start, &end, perms, &name_at) < 3)
+    if (!pk_kernel_maps_parse_line(line, &mapping))
         return;
-    vma->start = start;
-    vma->end = end;
-    vma->protection = (perms[0] == 'r' ? PK_PROT_READ : 0) | (perms[1] == 'w' ? PK_PROT_WRITE : 0) |
-                      (perms[2] == 'x' ? PK_PROT_EXECUTE : 0);
-    vma->shared = perms[3] == 's';
-    const char *name = name_at > 0 ? line + name_at : "";
-    size_t length = strcspn(name, "\n");
-    if (length >= sizeof vma->name)
-        length = sizeof vma->name - 1;
-    memcpy(vma->name, name, length);
-    vma->name[length] = '\0';
+    vma->start = mapping.start;
+    vma->end = mapping.end;
+    vma->protection = mapping.protection;
+    vma->shared = mapping.shared;
+    _Static_assert(sizeof vma->name == sizeof mapping.name, "names of one size");
+    memcpy(vma->name, mapping.name, sizeof vma->name);
 }
 
 /* "Rss:   12 kB" into bytes, when the line has that key. */

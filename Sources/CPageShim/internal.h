@@ -167,6 +167,8 @@ struct pk_kernel_mapping {
 int pk_kernel_mapping(uintptr_t address, struct pk_kernel_mapping *mapping);
 /* The same through PROCMAP_QUERY only: -ENOTTY where the kernel lacks it. */
 int pk_procmap_query(uintptr_t address, struct pk_kernel_mapping *mapping);
+/* One line of a maps file into mapping: false if it is not one. */
+bool pk_kernel_maps_parse_line(const char *line, struct pk_kernel_mapping *mapping);
 /* Testing: read /proc/self/maps even where PROCMAP_QUERY works. */
 void pk_kernel_maps_force_scan(bool force);
 /* Forgets the cached /proc/self/maps descriptor (after fork). */

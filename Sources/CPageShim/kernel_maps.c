@@ -104,8 +104,9 @@ static int query(int fd, uintptr_t address, struct pk_kernel_mapping *mapping)
     return 0;
 }
 
-/* Parses one line of /proc/self/maps: "start-end perms offset dev inode name". */
-static bool parse_line(const char *line, struct pk_kernel_mapping *mapping)
+/* Parses one line of /proc/PID/maps (or a mapping's first line in smaps):
+ * "start-end perms offset dev inode name". */
+bool pk_kernel_maps_parse_line(const char *line, struct pk_kernel_mapping *mapping)
 {
     uintptr_t start, end;
     char perms[5];
@@ -141,7 +142,7 @@ static int scan(uintptr_t address, struct pk_kernel_mapping *mapping)
         /* The vsyscall page lies above the user address space, and so
          * outside the task's map as Mach sees it; PROCMAP_QUERY skips it
          * too. */
-        if (parse_line(line, mapping) && mapping->end > address && mapping->start < pk_max_address()) {
+        if (pk_kernel_maps_parse_line(line, mapping) && mapping->end > address && mapping->start < pk_max_address()) {
             error = 0;
             break;
         }

@@ -168,10 +168,12 @@ int pk_sys_move(uintptr_t from, size_t length, uintptr_t to)
     return moved == MAP_FAILED ? -errno : 0;
 }
 
-int pk_sys_pread_all(int fd, void *buffer, size_t length, uint64_t offset)
+/* pread or pwrite until all of length is done. */
+static int transfer_all(int fd, unsigned char *buffer, size_t length, uint64_t offset, bool write)
 {
     for (size_t done = 0; done < length;) {
-        ssize_t moved = pread(fd, (unsigned char *)buffer + done, length - done, (off_t)(offset + done));
+        ssize_t moved = write ? pwrite(fd, buffer + done, length - done, (off_t)(offset + done))
+                              : pread(fd, buffer + done, length - done, (off_t)(offset + done));
         if (moved < 0 && errno == EINTR)
             continue;
         if (moved <= 0)
@@ -181,17 +183,15 @@ int pk_sys_pread_all(int fd, void *buffer, size_t length, uint64_t offset)
     return 0;
 }
 
+int pk_sys_pread_all(int fd, void *buffer, size_t length, uint64_t offset)
+{
+    return transfer_all(fd, buffer, length, offset, false);
+}
+
 int pk_sys_pwrite_all(int fd, const void *buffer, size_t length, uint64_t offset)
 {
-    for (size_t done = 0; done < length;) {
-        ssize_t moved = pwrite(fd, (const unsigned char *)buffer + done, length - done, (off_t)(offset + done));
-        if (moved < 0 && errno == EINTR)
-            continue;
-        if (moved <= 0)
-            return -EIO;
-        done += (size_t)moved;
-    }
-    return 0;
+    /* Only read from: pwrite takes a const buffer. */
+    return transfer_all(fd, (unsigned char *)(uintptr_t)buffer, length, offset, true);
 }
 
 intptr_t pk_sys_map_marker(const char *name, uintptr_t address, size_t page)
