@@ -416,9 +416,11 @@ static void purgeable_cases(void)
 
 #define MIB ((size_t)1 << 20)
 
+/* context: a bool, whether each mirror is written once before it goes
+ * (false measures making and releasing it alone). */
 static void pagekit_mirror(void *context, int iterations)
 {
-    (void)context;
+    bool write = *(const bool *)context;
     for (int i = 0; i < iterations; i++) {
         uintptr_t base = 0;
         check(pk_allocate(&base, 2 * MIB, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
@@ -426,14 +428,15 @@ static void pagekit_mirror(void *context, int iterations)
         uintptr_t mirror = base + MIB;
         unsigned int cur, max;
         check(pk_remap(&mirror, MIB, 0, PK_ALLOC_FIXED, base, false, &cur, &max, PK_INHERIT_COPY, true), "pk_remap");
-        memset((void *)base, 1, MIB);
+        if (write)
+            memset((void *)base, 1, MIB);
         check(pk_deallocate(base, 2 * MIB), "pk_deallocate");
     }
 }
 
 static void raw_mirror(void *context, int iterations)
 {
-    (void)context;
+    bool write = *(const bool *)context;
     for (int i = 0; i < iterations; i++) {
         int fd = memfd_create("mirror", MFD_CLOEXEC);
         if (fd < 0 || ftruncate(fd, MIB) != 0)
@@ -442,37 +445,8 @@ static void raw_mirror(void *context, int iterations)
         mmap(base, MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
         mmap(base + MIB, MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
         close(fd);
-        memset(base, 1, MIB);
-        munmap(base, 2 * MIB);
-    }
-}
-
-/* The same, made and released without writing: the cost of the move. */
-static void pagekit_mirror_create(void *context, int iterations)
-{
-    (void)context;
-    for (int i = 0; i < iterations; i++) {
-        uintptr_t base = 0;
-        check(pk_allocate(&base, 2 * MIB, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
-        check(pk_deallocate(base + MIB, MIB), "pk_deallocate");
-        uintptr_t mirror = base + MIB;
-        unsigned int cur, max;
-        check(pk_remap(&mirror, MIB, 0, PK_ALLOC_FIXED, base, false, &cur, &max, PK_INHERIT_COPY, true), "pk_remap");
-        check(pk_deallocate(base, 2 * MIB), "pk_deallocate");
-    }
-}
-
-static void raw_mirror_create(void *context, int iterations)
-{
-    (void)context;
-    for (int i = 0; i < iterations; i++) {
-        int fd = memfd_create("mirror", MFD_CLOEXEC);
-        if (fd < 0 || ftruncate(fd, MIB) != 0)
-            exit(1);
-        char *base = mmap(NULL, 2 * MIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        mmap(base, MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
-        mmap(base + MIB, MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
-        close(fd);
+        if (write)
+            memset(base, 1, MIB);
         munmap(base, 2 * MIB);
     }
 }
@@ -546,9 +520,10 @@ static void fork_and_wait(void *context, int iterations)
 static void sharing_cases(void)
 {
     double a, b, r;
-    measure(pagekit_mirror, NULL, raw_mirror, NULL, 20, &a, &b, &r);
+    bool written = true, unwritten = false;
+    measure(pagekit_mirror, &written, raw_mirror, &written, 20, &a, &b, &r);
     record("mirror 1 MiB: create+write+destroy", "memfd + 2 mmap + write", a, b, r, 1.15);
-    measure(pagekit_mirror_create, NULL, raw_mirror_create, NULL, 20, &a, &b, &r);
+    measure(pagekit_mirror, &unwritten, raw_mirror, &unwritten, 20, &a, &b, &r);
     record("  mirror 1 MiB: create+destroy", "memfd + 2 mmap", a, b, r, 0);
     uintptr_t source = 0;
     check(pk_allocate(&source, MIB, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
