@@ -131,6 +131,19 @@ def relocate(output, generated, block, offset):
     return re.sub(re.escape(generated) + r":(\d+):", replace, output)
 
 
+def run_built(block, program, timeout, work, env=None):
+    """The result for a block that compiled: run unless marked no-run."""
+    if "no-run" in block.markers:
+        return (block, None, "compiled")
+    try:
+        ran = run([program], env=env, timeout=timeout, cwd=work)
+    except subprocess.TimeoutExpired:
+        return (block, f"did not finish in {timeout} s", "")
+    if ran.returncode != 0:
+        return (block, f"exited with status {ran.returncode}", ran.stdout)
+    return (block, None, "compiled and ran")
+
+
 def check_c(blocks, prefix, work, timeout):
     env = dict(os.environ, PKG_CONFIG_PATH=pkg_config_path(prefix))
     flags = run(["pkg-config", "--cflags", "--libs", "pagekit"], env=env)
@@ -153,19 +166,8 @@ def check_c(blocks, prefix, work, timeout):
         if compiled.returncode != 0:
             results.append((block, "does not compile", relocate(compiled.stdout, path, block, offset)))
             continue
-        if "no-run" in block.markers:
-            results.append((block, None, "compiled"))
-            continue
         run_env = dict(os.environ, LD_LIBRARY_PATH=":".join(filter(None, [libdir, os.environ.get("LD_LIBRARY_PATH")])))
-        try:
-            ran = run([program], env=run_env, timeout=timeout, cwd=work)
-        except subprocess.TimeoutExpired:
-            results.append((block, f"did not finish in {timeout} s", ""))
-            continue
-        if ran.returncode != 0:
-            results.append((block, f"exited with status {ran.returncode}", ran.stdout))
-        else:
-            results.append((block, None, "compiled and ran"))
+        results.append(run_built(block, program, timeout, work, run_env))
     return results
 
 
@@ -254,18 +256,7 @@ def check_swift(blocks, repo, work, timeout):
                 generated = os.path.join(package, "Sources", name, "main.swift")
                 results.append((block, "does not compile", relocate(alone.stdout, generated, block, 0)))
                 continue
-        if "no-run" in block.markers:
-            results.append((block, None, "compiled"))
-            continue
-        try:
-            ran = run([os.path.join(binaries, name)], timeout=timeout, cwd=work)
-        except subprocess.TimeoutExpired:
-            results.append((block, f"did not finish in {timeout} s", ""))
-            continue
-        if ran.returncode != 0:
-            results.append((block, f"exited with status {ran.returncode}", ran.stdout))
-        else:
-            results.append((block, None, "compiled and ran"))
+        results.append(run_built(block, os.path.join(binaries, name), timeout, work))
     return results
 
 
@@ -315,6 +306,9 @@ def main():
             if line:
                 print(f"        {line}")
     print(f"snippets: {len(results) - failed} passed, {failed} failed, {skipped} skipped")
+    if not results:
+        print("no code blocks found: nothing was checked")
+        return 1
     return 1 if failed else 0
 
 
