@@ -207,6 +207,10 @@ static int change(uintptr_t start, uintptr_t end, const struct change *change)
         pk_spares_release(&spares);
     }
     pk_segments_free(&segments);
+    /* The kernel found a hole the table did not know of: the table learns
+     * it, and lets go of what was unmapped behind its back. */
+    if (error == -ENOMEM)
+        pk_table_verify(start, end);
     return error;
 }
 
