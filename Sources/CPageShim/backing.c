@@ -7,12 +7,11 @@
  *
  * A backing stays open while a table entry or a memory entry refers to it;
  * the last release closes it, and the kernel frees its pages once nothing
- * maps them either.
+ * maps them either. Its descriptor lies where descriptors.c puts it.
  */
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -24,7 +23,7 @@ struct pk_backing *pk_backing_create(uint64_t size, int *error)
         *error = -ENOMEM;
         return NULL;
     }
-    int fd = pk_sys_memfd(PK_BACKING_NAME, size);
+    int fd = pk_descriptor_memfd(PK_BACKING_NAME, size);
     if (fd < 0) {
         pk_arena_free(backing, sizeof *backing);
         *error = fd;
@@ -37,13 +36,11 @@ struct pk_backing *pk_backing_create(uint64_t size, int *error)
 struct pk_backing *pk_backing_adopt(int fd, uint64_t size, int *error)
 {
     struct pk_backing *backing = pk_arena_alloc(sizeof *backing);
-    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (backing == NULL || copy < 0) {
-        *error = backing == NULL ? -ENOMEM : -errno;
+    int copy = backing != NULL ? pk_descriptor_duplicate(fd) : -ENOMEM;
+    if (copy < 0) {
+        *error = copy;
         if (backing != NULL)
             pk_arena_free(backing, sizeof *backing);
-        if (copy >= 0)
-            close(copy);
         return NULL;
     }
     *backing = (struct pk_backing){.size = size, .fd = copy};

@@ -116,6 +116,16 @@ void pk_names_apply(uintptr_t start, uintptr_t end);
  * allocation of size bytes, placed by whoever records it. */
 struct pk_object *pk_object_create(size_t size);
 void pk_object_destroy(struct pk_object *object);
+/* PageKit's lasting descriptors (descriptors.c) lie at FD_SETSIZE and
+ * above, clear of select()'s numbers, the soft RLIMIT_NOFILE raised to make
+ * room for shared pages. pk_descriptor_memfd: a memfd of size bytes there,
+ * or a negative errno. pk_descriptor_keep: fd moved up (and closed), or fd
+ * where there is no room; make_room raises the limit for it, and needs the
+ * table lock. pk_descriptor_duplicate (table lock held): a close-on-exec
+ * duplicate of fd, or a negative errno. */
+int pk_descriptor_memfd(const char *name, uint64_t size);
+int pk_descriptor_keep(int fd, bool make_room);
+int pk_descriptor_duplicate(int fd);
 /* Shared backings (backing.c): a memfd of size bytes, with no references
  * yet; NULL with *error set on failure. */
 struct pk_backing *pk_backing_create(uint64_t size, int *error);

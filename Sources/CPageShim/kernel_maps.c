@@ -62,6 +62,7 @@ static int open_maps(void)
     fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
+    fd = pk_descriptor_keep(fd, false);
     int expected = -1;
     if (!atomic_compare_exchange_strong(&maps_fd, &expected, fd)) {
         close(fd);

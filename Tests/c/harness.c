@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 
@@ -44,6 +45,22 @@ void harness_fail(const char *file, int line, const char *format, ...)
     fputc('\n', stdout);
     va_end(arguments);
     current_failures++;
+}
+
+int run_in_child(void (*body)(void))
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        current_failures = 0;
+        body();
+        fflush(stdout);
+        _exit(current_failures < 100 ? current_failures : 100);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
 }
 
 void harness_skip(const char *reason)

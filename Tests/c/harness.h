@@ -122,6 +122,11 @@ void snapshot_compare(const char *file, int line, const struct snapshot *before,
  * records, and PageKit's own memory is mapped. The number of differences, each printed. */
 int table_kernel_mismatches(void);
 
+/* Runs body in a forked child, for what must not outlive it (a lowered
+ * resource limit, say): the number of its CHECKs that failed, each printed
+ * as in the parent, or -1 when it died. */
+int run_in_child(void (*body)(void));
+
 /* Helpers. */
 uintptr_t allocate_or_die(size_t size, unsigned int flags);
 /* A plain mmap that PageKit knows nothing about. */

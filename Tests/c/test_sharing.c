@@ -12,9 +12,12 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,7 +163,9 @@ TEST(sharing_vm_share_aliases_the_allocation_in_place)
 
 TEST(sharing_vm_share_refusals)
 {
-    vm_address_t region = allocate_or_die(3 * PAGE, 0);
+    /* Far from where mmap places things, so the hole stays one. */
+    vm_address_t region = remote_reservation(3 * PAGE);
+    CHECK_KR(vm_allocate(SELF, &region, 3 * PAGE, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE), KERN_SUCCESS, 0);
     CHECK_KR(vm_deallocate(SELF, region + PAGE, PAGE), KERN_SUCCESS, 0);
     vm_address_t lowered = allocate_or_die(PAGE, 0), purgeable = allocate_or_die(PAGE, PK_ALLOC_PURGEABLE);
     CHECK_KR(vm_protect(SELF, lowered, PAGE, TRUE, VM_PROT_READ), KERN_SUCCESS, 0);
@@ -796,4 +801,165 @@ TEST(sharing_an_entry_crosses_to_another_process_read_only)
     CHECK_KR(mach_port_deallocate(SELF, read_only), KERN_SUCCESS, 0);
     CHECK_KR(mach_port_deallocate(SELF, entry), KERN_SUCCESS, 0);
     CHECK_KR(mach_vm_deallocate(SELF, mine, 2 * PAGE), KERN_SUCCESS, 0);
+}
+
+/* Descriptors: PageKit's for shared pages lie at FD_SETSIZE and above,
+ * where it raises the soft limit to make room, so thousands of shared
+ * objects live under a soft limit of 256 and the program's low numbers
+ * stay free; each goes when nothing refers to its pages any more. */
+
+/* Open descriptors below limit; only PageKit's shared pages when shared. */
+static int descriptors_below(int limit, bool shared)
+{
+    int count = 0;
+    for (int fd = 0; fd < limit; fd++) {
+        char path[64], target[256];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t length = readlink(path, target, sizeof target - 1);
+        if (length < 0)
+            continue;
+        target[length] = '\0';
+        count += !shared || strstr(target, "memfd:pagekit-shared") != NULL;
+    }
+    return count;
+}
+
+enum { OBJECTS = 3000 };
+
+static void thousands_of_objects(void)
+{
+    struct rlimit limit;
+    CHECK(getrlimit(RLIMIT_NOFILE, &limit) == 0);
+    limit.rlim_cur = 256;
+    CHECK(setrlimit(RLIMIT_NOFILE, &limit) == 0);
+    int low = descriptors_below(FD_SETSIZE, false), shared = descriptors_below(1 << 16, true);
+    mach_vm_address_t *views = calloc(2 * OBJECTS, sizeof *views);
+    mem_entry_name_port_t *entries = calloc(OBJECTS, sizeof *entries);
+    CHECK(views != NULL && entries != NULL);
+    /* Half named entries mapped twice, half private pages shared by a remap. */
+    int made = 0;
+    for (; made < OBJECTS; made++) {
+        kern_return_t kr;
+        if (made % 2 == 0) {
+            memory_object_size_t size = PAGE;
+            kr = mach_make_memory_entry_64(SELF, &size, 0, MAP_MEM_NAMED_CREATE | VM_PROT_DEFAULT, &entries[made],
+                                           MACH_PORT_NULL);
+            if (kr == KERN_SUCCESS) {
+                views[2 * made] = map_entry(entries[made], PAGE, FALSE);
+                views[2 * made + 1] = map_entry(entries[made], PAGE, FALSE);
+            }
+        } else {
+            views[2 * made] = allocate_or_die(PAGE, 0);
+            vm_prot_t cur, max;
+            kr = mach_vm_remap(SELF, &views[2 * made + 1], PAGE, 0, VM_FLAGS_ANYWHERE, SELF, views[2 * made], FALSE,
+                               &cur, &max, VM_INHERIT_DEFAULT);
+        }
+        if (kr != KERN_SUCCESS) {
+            harness_fail(__FILE__, __LINE__, "shared object %d: %s (%s)", made, mach_error_string(kr),
+                         pk_error_name(errno));
+            break;
+        }
+        bytes(views[2 * made])[0] = (unsigned char)made;
+    }
+    int aliased = 0;
+    for (int i = 0; i < made; i++)
+        aliased += bytes(views[2 * i + 1])[0] == (unsigned char)i;
+    CHECK_INT(aliased, made);
+    CHECK(getrlimit(RLIMIT_NOFILE, &limit) == 0);
+    CHECK(limit.rlim_cur >= FD_SETSIZE + OBJECTS);
+    CHECK_INT(descriptors_below(FD_SETSIZE, false), low);
+    CHECK_INT(descriptors_below(1 << 16, true), shared + made);
+    /* Releasing an entry keeps its pages while views map them. */
+    for (int i = 0; i < made; i += 2)
+        CHECK_KR(mach_port_deallocate(SELF, entries[i]), KERN_SUCCESS, 0);
+    CHECK_INT(descriptors_below(1 << 16, true), shared + made);
+    for (int i = 0; i < made; i++) {
+        CHECK_KR(mach_vm_deallocate(SELF, views[2 * i], PAGE), KERN_SUCCESS, 0);
+        CHECK_INT(bytes(views[2 * i + 1])[0], (unsigned char)i);
+        CHECK_KR(mach_vm_deallocate(SELF, views[2 * i + 1], PAGE), KERN_SUCCESS, 0);
+    }
+    CHECK_INT(descriptors_below(1 << 16, true), shared);
+    CHECK_INT(table_kernel_mismatches(), 0);
+    free(views);
+    free(entries);
+}
+
+TEST(sharing_thousands_of_objects_fit_a_low_descriptor_limit)
+{
+    struct rlimit limit;
+    CHECK(getrlimit(RLIMIT_NOFILE, &limit) == 0);
+    if (limit.rlim_max < FD_SETSIZE + 2 * OBJECTS)
+        SKIP("the hard descriptor limit leaves no room for 3000 shared objects above FD_SETSIZE");
+    CHECK_INT(run_in_child(thousands_of_objects), 0);
+}
+
+/* With every descriptor taken and the hard limit reached, each call that
+ * must make shared pages fails as XNU does when it runs short, and changes
+ * nothing; given one descriptor back, the same calls succeed. */
+static void no_descriptor_left(void)
+{
+    vm_address_t region = allocate_or_die(2 * PAGE, 0);
+    fill_pattern(region, 2 * PAGE, 7);
+    mach_vm_address_t elsewhere = 0;
+    memory_object_size_t size = PAGE;
+    /* Opens PageKit's /proc/self/maps descriptor before there is none. */
+    CHECK_INT(table_kernel_mismatches(), 0);
+    struct snapshot before;
+    snapshot_take_all(&before);
+    struct rlimit limit = {64, 64};
+    CHECK(setrlimit(RLIMIT_NOFILE, &limit) == 0);
+    int taken[64], count = 0;
+    while (count < 64 && (taken[count] = dup(0)) >= 0)
+        count++;
+    CHECK(count < 64 && errno == EMFILE);
+    mem_entry_name_port_t entry = MACH_PORT_NULL;
+    CHECK_KR(mach_make_memory_entry_64(SELF, &size, 0, MAP_MEM_NAMED_CREATE | VM_PROT_DEFAULT, &entry, MACH_PORT_NULL),
+             KERN_RESOURCE_SHORTAGE, EMFILE);
+    CHECK_KR(mach_make_memory_entry_64(SELF, &size, region, MAP_MEM_VM_SHARE | VM_PROT_DEFAULT, &entry,
+                                       MACH_PORT_NULL),
+             KERN_RESOURCE_SHORTAGE, EMFILE);
+    CHECK_INT(entry, MACH_PORT_NULL);
+    vm_prot_t cur = 0x55, max = 0x55;
+    CHECK_KR(mach_vm_remap(SELF, &elsewhere, PAGE, 0, VM_FLAGS_ANYWHERE, SELF, region, FALSE, &cur, &max,
+                           VM_INHERIT_DEFAULT),
+             KERN_RESOURCE_SHORTAGE, EMFILE);
+    CHECK_INT(elsewhere, 0);
+    CHECK_INT(cur, 0x55);
+    CHECK_KR(mach_vm_inherit(SELF, region, 2 * PAGE, VM_INHERIT_SHARE), KERN_RESOURCE_SHORTAGE, EMFILE);
+    close(taken[--count]);
+    CHECK_NOTHING_CHANGED(&before);
+    CHECK(has_pattern(region, 2 * PAGE, 7));
+    CHECK_KR(mach_vm_remap(SELF, &elsewhere, PAGE, 0, VM_FLAGS_ANYWHERE, SELF, region, FALSE, &cur, &max,
+                           VM_INHERIT_DEFAULT),
+             KERN_SUCCESS, 0);
+    CHECK(has_pattern(elsewhere, PAGE, 7));
+    while (count > 0)
+        close(taken[--count]);
+    CHECK_KR(mach_vm_deallocate(SELF, elsewhere, PAGE), KERN_SUCCESS, 0);
+    CHECK_KR(vm_deallocate(SELF, region, 2 * PAGE), KERN_SUCCESS, 0);
+}
+
+TEST(sharing_out_of_descriptors_is_resource_shortage)
+{
+    CHECK_INT(run_in_child(no_descriptor_left), 0);
+}
+
+/* Views unmapped behind PageKit's back: the first call that looks at each
+ * drops its record, and with the last the descriptor goes. */
+TEST(sharing_a_backing_goes_when_nothing_maps_it)
+{
+    int shared = descriptors_below(1 << 16, true);
+    vm_address_t region = allocate_or_die(PAGE, 0);
+    mach_vm_address_t view = 0;
+    vm_prot_t cur, max;
+    CHECK_KR(mach_vm_remap(SELF, &view, PAGE, 0, VM_FLAGS_ANYWHERE, SELF, region, FALSE, &cur, &max,
+                           VM_INHERIT_DEFAULT),
+             KERN_SUCCESS, 0);
+    CHECK_INT(descriptors_below(1 << 16, true), shared + 1);
+    CHECK(munmap((void *)region, PAGE) == 0 && munmap((void *)(uintptr_t)view, PAGE) == 0);
+    CHECK_KR(vm_protect(SELF, region, PAGE, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS, ENOMEM);
+    CHECK_INT(descriptors_below(1 << 16, true), shared + 1);
+    CHECK_KR(vm_protect(SELF, (vm_address_t)view, PAGE, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS, ENOMEM);
+    CHECK_INT(descriptors_below(1 << 16, true), shared);
+    CHECK_INT(table_kernel_mismatches(), 0);
 }
