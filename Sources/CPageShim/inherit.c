@@ -27,8 +27,7 @@ static bool private_run(uintptr_t from, uintptr_t end, uintptr_t *run_start, uin
     return true;
 }
 
-/* Sharing at fork needs shared pages: each private run moves onto its own. */
-static int share_private_runs(uintptr_t start, uintptr_t end)
+int pk_share_private_runs(uintptr_t start, uintptr_t end)
 {
     for (uintptr_t at = start, run_start, run_end; private_run(at, end, &run_start, &run_end); at = run_end) {
         struct pk_spares spares;
@@ -66,7 +65,7 @@ int pk_inherit_locked(uintptr_t start, size_t size, unsigned int inheritance)
     pk_table_verify(start, end);
     int error = check(start, end, inheritance);
     if (error == 0 && inheritance == PK_INHERIT_SHARE)
-        error = share_private_runs(start, end);
+        error = pk_share_private_runs(start, end);
     struct pk_spares spares;
     if (error == 0 && (error = pk_spares_reserve(&spares, 2)) == 0) {
         pk_table_clip(start, end, &spares);

@@ -153,6 +153,9 @@ bool pk_object_saved_word(const struct pk_object *object, uintptr_t page, uintpt
 
 /* pk_inherit with the table locked, on a page range (inherit.c). */
 int pk_inherit_locked(uintptr_t start, size_t size, unsigned int inheritance);
+/* Moves each run of private PageKit pages in [start, end) onto shared
+ * pages of its own, inheritance and all else kept (inherit.c). */
+int pk_share_private_runs(uintptr_t start, uintptr_t end);
 
 /* Marks an entry's pages for fork() as its inheritance says (fork.c). */
 void pk_fork_advice(const struct pk_entry *entry);

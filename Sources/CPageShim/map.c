@@ -202,6 +202,24 @@ static int place(struct target *target, const struct piece *pieces, const size_t
     return 0;
 }
 
+/* Private memory just placed that a child must share moves onto shared
+ * pages now; if it cannot, the placed range goes again. */
+static int share_placed(uintptr_t placed, size_t length, unsigned int inheritance)
+{
+    if (inheritance != PK_INHERIT_SHARE)
+        return 0;
+    int error = pk_share_private_runs(placed, placed + length);
+    if (error) {
+        struct pk_orphans orphans = PK_ORPHANS_INITIALIZER(orphans);
+        struct pk_spares spares = {0};
+        if (pk_spares_reserve(&spares, 2) == 0 && pk_sys_munmap(placed, length) == 0)
+            pk_table_remove_range(placed, placed + length, &spares, &orphans);
+        pk_spares_release(&spares);
+        pk_orphans_release(&orphans);
+    }
+    return error;
+}
+
 static bool valid_protection(unsigned int protection, unsigned int allowed)
 {
     return (protection & ~allowed) == 0;
@@ -253,22 +271,13 @@ static int map_entry(uintptr_t *address, uint64_t size, uint64_t mask, unsigned 
     if (entry == NULL && (flags & PK_ALLOC_PURGEABLE) && (piece.object = pk_object_create(length)) == NULL)
         return -ENOMEM;
     uintptr_t placed;
-    bool share_later = inheritance == PK_INHERIT_SHARE && (piece.backing == NULL || piece.private_copy);
-    int error = place(&target, &piece, &target.length, 1, share_later ? PK_INHERIT_COPY : inheritance, &placed);
+    int error = place(&target, &piece, &target.length, 1, inheritance, &placed);
     if (error) {
         pk_object_destroy(piece.object);
         return error;
     }
-    /* Private memory a child must share moves onto shared pages now. */
-    if (share_later && (error = pk_inherit_locked(placed, length, PK_INHERIT_SHARE)) != 0) {
-        struct pk_orphans orphans = PK_ORPHANS_INITIALIZER(orphans);
-        struct pk_spares spares = {0};
-        if (pk_spares_reserve(&spares, 2) == 0 && pk_sys_munmap(placed, length) == 0)
-            pk_table_remove_range(placed, placed + length, &spares, &orphans);
-        pk_spares_release(&spares);
-        pk_orphans_release(&orphans);
+    if ((error = share_placed(placed, length, inheritance)) != 0)
         return error;
-    }
     *address = placed + ((flags & (PK_ALLOC_RETURN_DATA_ADDR | PK_ALLOC_RETURN_4K_DATA_ADDR)) ? data_offset : 0);
     return 0;
 }
@@ -321,27 +330,14 @@ static int collect_source(uintptr_t start, uintptr_t end, struct pk_segments *se
 /* An alias needs the source on shared pages: it moves there if private. */
 static int share_source(uintptr_t start, uintptr_t end, const struct pk_segments *segments)
 {
-    bool private_pages = false, shared_pages = false;
     for (size_t i = 0; i < segments->count; i++) {
         const struct pk_entry *entry = segments->items[i].entry;
         if (entry == NULL || entry->object != NULL)
             return -EOPNOTSUPP;
         if ((entry->flags & PK_ENTRY_SEALED) && entry->backing == NULL)
             return -EPERM;
-        private_pages |= entry->backing == NULL;
-        shared_pages |= entry->backing != NULL;
     }
-    if (private_pages && shared_pages)
-        return pk_inherit_locked(start, end - start, PK_INHERIT_SHARE) == 0 ? 0 : -EOPNOTSUPP;
-    if (!private_pages)
-        return 0;
-    struct pk_spares spares;
-    int error = pk_spares_reserve(&spares, 2);
-    struct pk_backing *backing;
-    if (error == 0)
-        error = pk_share_range(start, end, &spares, &backing);
-    pk_spares_release(&spares);
-    return error;
+    return pk_share_private_runs(start, end);
 }
 
 /* One piece per source entry (or foreign run): its pages, shared or
@@ -416,6 +412,8 @@ static int remap(uintptr_t *target, uint64_t size, uint64_t mask, unsigned int f
     free(lengths);
     if (snapshot != NULL)
         pk_backing_close(snapshot);
+    if (error == 0)
+        error = share_placed(placed, end - start, inheritance);
     if (error)
         return error;
     if (legacy) {

@@ -963,3 +963,69 @@ TEST(sharing_a_backing_goes_when_nothing_maps_it)
     CHECK_INT(descriptors_below(1 << 16, true), shared);
     CHECK_INT(table_kernel_mismatches(), 0);
 }
+
+static struct pk_region_info region_at(uintptr_t address)
+{
+    struct pk_region_info info = {0};
+    uintptr_t where = address;
+    CHECK_ERRNO(pk_region(&where, &info), 0);
+    CHECK_INT(where, address);
+    return info;
+}
+
+/* An alias of a source that is part private, part shared already moves
+ * the private part onto shared pages and leaves its inheritance alone. */
+TEST(sharing_remap_of_a_partly_shared_source_keeps_its_inheritance)
+{
+    vm_address_t source = allocate_or_die(2 * PAGE, 0);
+    fill_pattern(source, 2 * PAGE, 3);
+    mach_vm_address_t view = 0, alias = 0;
+    vm_prot_t cur, max;
+    CHECK_KR(mach_vm_remap(SELF, &view, PAGE, 0, VM_FLAGS_ANYWHERE, SELF, source, FALSE, &cur, &max,
+                           VM_INHERIT_DEFAULT),
+             KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_remap(SELF, &alias, 2 * PAGE, 0, VM_FLAGS_ANYWHERE, SELF, source, FALSE, &cur, &max,
+                           VM_INHERIT_DEFAULT),
+             KERN_SUCCESS, 0);
+    for (int page = 0; page < 2; page++) {
+        struct pk_region_info info = region_at(source + (uintptr_t)page * PAGE);
+        CHECK_INT(info.inheritance, VM_INHERIT_COPY);
+        CHECK(info.flags & PK_REGION_SHARED);
+    }
+    CHECK(has_pattern(alias, 2 * PAGE, 3));
+    bytes(alias)[PAGE] = 0x77;
+    CHECK_INT(bytes(source)[PAGE], 0x77);
+    CHECK_KR(vm_deallocate(SELF, source, 2 * PAGE), KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_deallocate(SELF, view, PAGE), KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_deallocate(SELF, alias, 2 * PAGE), KERN_SUCCESS, 0);
+    CHECK_INT(table_kernel_mismatches(), 0);
+}
+
+/* A private copy a child must share moves onto shared pages, as
+ * mach_vm_map's does: the child's writes reach the parent. */
+TEST(sharing_remap_copy_inherited_shared_is_shared_across_fork)
+{
+    vm_address_t source = allocate_or_die(PAGE, 0);
+    bytes(source)[0] = 1;
+    mach_vm_address_t copy = 0;
+    vm_prot_t cur, max;
+    CHECK_KR(mach_vm_remap(SELF, &copy, PAGE, 0, VM_FLAGS_ANYWHERE, SELF, source, TRUE, &cur, &max,
+                           VM_INHERIT_SHARE),
+             KERN_SUCCESS, 0);
+    struct pk_region_info info = region_at(copy);
+    CHECK_INT(info.inheritance, VM_INHERIT_SHARE);
+    CHECK(info.flags & PK_REGION_SHARED);
+    CHECK(!(region_at(source).flags & PK_REGION_SHARED));
+    pid_t pid = fork();
+    if (pid == 0) {
+        bytes(copy)[0] = 2;
+        _exit(0);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+    CHECK_INT(bytes(copy)[0], 2);
+    CHECK_INT(bytes(source)[0], 1);
+    CHECK_KR(vm_deallocate(SELF, source, PAGE), KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_deallocate(SELF, copy, PAGE), KERN_SUCCESS, 0);
+    CHECK_INT(table_kernel_mismatches(), 0);
+}
