@@ -45,6 +45,29 @@ static uintptr_t alignment_for(uint64_t mask)
     return bits == UINT64_MAX ? 0 : (uintptr_t)1 << (64 - __builtin_clzll(bits));
 }
 
+/* Inaccessible private memory of length bytes that does not overlap
+ * [start, start + length), where an overwrite is filled before it moves
+ * there (mremap cannot move pages onto a range that overlaps theirs): its
+ * start, or a negative errno. The kernel may place it in a hole of the
+ * target; held there, it makes the next try land elsewhere, and two such
+ * (one over each end of the target) are as many as can be disjoint. */
+static intptr_t reserve_aside(uintptr_t start, size_t length)
+{
+    int anonymous = MAP_PRIVATE | MAP_ANONYMOUS;
+    intptr_t held[2];
+    int count = 0;
+    intptr_t aside;
+    for (;;) {
+        aside = pk_sys_mmap(0, length, PROT_NONE, anonymous);
+        if (aside < 0 || (uintptr_t)aside >= start + length || (uintptr_t)aside + length <= start || count == 2)
+            break;
+        held[count++] = aside;
+    }
+    while (count > 0)
+        pk_sys_munmap((uintptr_t)held[--count], length);
+    return aside;
+}
+
 /* Reserves the target with inaccessible private memory: its start, or a
  * negative errno (ENOMEM no room or out of range, EEXIST occupied or
  * misaligned, EPERM sealed). An overwrite is reserved aside instead, once
@@ -75,7 +98,7 @@ static intptr_t reserve(const struct target *target, struct pk_spares *spares)
         return mapped;
     }
     int error = pk_check_overwrite(start, start + target->length, spares);
-    return error ? error : pk_sys_mmap(0, target->length, PROT_NONE, anonymous);
+    return error ? error : reserve_aside(start, target->length);
 }
 
 /* Moves the filled pieces from where they were made over the target, one

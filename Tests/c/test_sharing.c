@@ -926,6 +926,13 @@ static void no_descriptor_left(void)
     CHECK_INT(elsewhere, 0);
     CHECK_INT(cur, 0x55);
     CHECK_KR(mach_vm_inherit(SELF, region, 2 * PAGE, VM_INHERIT_SHARE), KERN_RESOURCE_SHORTAGE, EMFILE);
+    CHECK_KR(mach_vm_remap(SELF, &elsewhere, PAGE, 0, VM_FLAGS_ANYWHERE, SELF, region, TRUE, &cur, &max,
+                           VM_INHERIT_SHARE),
+             KERN_RESOURCE_SHORTAGE, EMFILE);
+    CHECK_KR(mach_vm_map(SELF, &elsewhere, PAGE, 0, VM_FLAGS_ANYWHERE, MEMORY_OBJECT_NULL, 0, FALSE, VM_PROT_DEFAULT,
+                         VM_PROT_ALL, VM_INHERIT_SHARE),
+             KERN_RESOURCE_SHORTAGE, EMFILE);
+    CHECK_INT(elsewhere, 0);
     close(taken[--count]);
     CHECK_NOTHING_CHANGED(&before);
     CHECK(has_pattern(region, 2 * PAGE, 7));

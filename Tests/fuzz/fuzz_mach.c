@@ -28,6 +28,13 @@
  * deallocates over, which makes PageKit forget it. So a run keeps the same
  * two arenas and the same number of mappings, and its speed, throughout.
  *
+ * The sharing calls are steps too: mach_vm_remap (alias or copy, fixed,
+ * overwriting or not, with an inheritance), mach_make_memory_entry_64 with
+ * VM_SHARE mapped again with mach_vm_map (and the entry released), and
+ * mach_vm_inherit. The model knows which backing page each shared page is,
+ * so a write through one view must show through every other, and it
+ * expects the kernel to map PageKit's shared pages as its memfd.
+ *
  * raw_unmap takes pages away behind PageKit's back. Where the kernel can
  * tell what replaces them (nothing, a shared or file mapping) PageKit must
  * see it too; a private anonymous mapping in their place it cannot tell
@@ -38,7 +45,8 @@
  *
  *   make fuzz               libFuzzer for FUZZ_SECONDS (60 by default)
  *   build/fuzz_mach CORPUS  replays inputs (make check does, for the corpus
- *                           in Tests/fuzz/corpus)
+ *                           in Tests/fuzz/corpus); with FUZZ_DESCRIBE=1
+ *                           it prints each input's steps and final model
  *
  * Built with -DFUZZ_OLD_LIBRARY it expects the library as it was before
  * PageKit kept its bookkeeping in an arena of its own (commit ebed2ab):
@@ -90,6 +98,10 @@ struct page {
     bool content_known;
     unsigned int tag;
     int name;                          /* index into names, or -1 */
+    /* PageKit's shared pages: which backing (-1 for private memory) and
+     * which of its pages; pages with the same pair are one page. */
+    int backing, backing_page;
+    unsigned int inheritance;
     /* AMBIGUOUS pages: how PageKit may still be treating the page, as far
      * as its results so far tell: as foreign memory, or as its own with
      * the world's stale record. */
@@ -110,9 +122,10 @@ struct world {
     struct page stale[PAGES];
     struct object objects[MAX_OBJECTS];
     int next_object;
+    int next_backing;
 };
 
-static const struct page unmapped = {.kind = UNMAPPED, .allocation = -1, .object = -1, .name = -1};
+static const struct page unmapped = {.kind = UNMAPPED, .allocation = -1, .object = -1, .name = -1, .backing = -1};
 
 /* A 16-page arena between two guard pages no call of the fuzzer reaches. */
 struct arena {
@@ -130,6 +143,7 @@ static uintptr_t canary;
 static size_t page_size;
 static const uint8_t *input;
 static int input_steps, step_number;
+static bool describe; /* FUZZ_DESCRIBE=1: the model after each input */
 
 static uintptr_t page_address(int page)
 {
@@ -157,12 +171,14 @@ static void describe_input(void)
         fprintf(stderr, "  %2d %3u %s(%u, %u, %u)\n", n, step[0], step_name(step_of(step[0])), step[1], step[2],
                 step[3]);
     }
-    fprintf(stderr, "the model (prot/max, allocation, object, permanent, tag, content):\n");
+    fprintf(stderr, "the model (prot/max, allocation, object, backing:page, inheritance, permanent, tag, "
+                    "content):\n");
     for (int page = 0; page < PAGES; page++) {
         const struct page *p = &world.pages[page];
-        fprintf(stderr, "  page %2d %-9s %u/%u a%d o%d%s t%u %02x%s%s\n", page, kind_names[p->kind], p->protection,
-                p->maximum, p->allocation, p->object, p->permanent ? " permanent" : "", p->tag, p->content,
-                p->content_known ? "" : "?", world.stale[page].kind == OWNED ? " (stale record)" : "");
+        fprintf(stderr, "  page %2d %-9s %u/%u a%d o%d b%d:%d i%u%s t%u %02x%s%s\n", page, kind_names[p->kind],
+                p->protection, p->maximum, p->allocation, p->object, p->backing, p->backing_page, p->inheritance,
+                p->permanent ? " permanent" : "", p->tag, p->content, p->content_known ? "" : "?",
+                world.stale[page].kind == OWNED ? " (stale record)" : "");
     }
 }
 
@@ -201,6 +217,12 @@ struct call {
     int error;            /* errno, when the call failed */
     vm_address_t address; /* vm_allocate's address */
     int state;            /* vm_purgable_control's state */
+    /* Sharing steps: mach_vm_remap's protections; the mapping that follows
+     * mach_make_memory_entry_64, and the release of the entry. */
+    vm_prot_t cur, max;
+    unsigned long long entry_size; /* memory_object_size_t */
+    kern_return_t map_result, release_result;
+    int map_error;
 };
 
 static char mismatch[512];
@@ -363,25 +385,27 @@ static void fill_owned(struct world *w, int first, int count, int object, bool p
     for (int page = first; page < first + count; page++) {
         w->pages[page] = (struct page){.kind = OWNED, .protection = VM_PROT_DEFAULT, .maximum = VM_PROT_ALL,
                                        .allocation = allocation, .object = object, .permanent = permanent,
-                                       .content_known = true, .tag = tag, .name = -1};
+                                       .content_known = true, .tag = tag, .name = -1, .backing = -1,
+                                       .inheritance = VM_INHERIT_COPY};
         w->stale[page] = unmapped;
     }
 }
 
-/* Where PageKit's table may still hold a record, a private anonymous
- * mapping is indistinguishable from PageKit's own memory. PageKit, reading
- * it as its own, takes the kernel's protection for it. */
+/* Where PageKit's table may still hold a record of private memory, a
+ * private anonymous mapping is indistinguishable from PageKit's own memory
+ * (its shared pages are a memfd of its own, which no stranger maps).
+ * PageKit, reading it as its own, takes the kernel's protection for it. */
 static void fill_foreign(struct world *w, int first, int count, enum mapping_kind mapping, unsigned int protection,
                          unsigned char pattern)
 {
     for (int page = first; page < first + count; page++) {
-        bool ambiguous = w->stale[page].kind == OWNED && mapping == PRIVATE_ANONYMOUS;
+        bool ambiguous = w->stale[page].kind == OWNED && w->stale[page].backing < 0 && mapping == PRIVATE_ANONYMOUS;
         if (ambiguous)
             w->stale[page].protection = protection;
         w->pages[page] = (struct page){.kind = ambiguous ? AMBIGUOUS : FOREIGN, .mapping = mapping,
                                        .protection = protection, .maximum = VM_PROT_ALL, .allocation = -1,
                                        .object = -1, .content = pattern, .content_known = true, .name = -1,
-                                       .may_be_foreign = ambiguous, .may_be_owned = ambiguous};
+                                       .backing = -1, .may_be_foreign = ambiguous, .may_be_owned = ambiguous};
     }
 }
 
@@ -620,7 +644,7 @@ static void protect_apply(struct world *w, const uint8_t arg[3], const struct ca
             expect(call, KERN_INVALID_ADDRESS, ENOMEM, "vm_protect(hole)");
             return;
         }
-        unsigned int maximum = p->maximum | (change.copy && p->kind == OWNED ? VM_PROT_WRITE : 0);
+        unsigned int maximum = p->maximum | (change.copy && p->kind == OWNED && p->backing < 0 ? VM_PROT_WRITE : 0);
         if (wanted & ~maximum) {
             expect(call, KERN_PROTECTION_FAILURE, EACCES, "vm_protect(above maximum)");
             return;
@@ -641,7 +665,7 @@ static void protect_apply(struct world *w, const uint8_t arg[3], const struct ca
     expect(call, KERN_SUCCESS, 0, "vm_protect");
     for (int page = change.first; page < change.first + change.count; page++) {
         struct page *p = &w->pages[page];
-        if (change.copy && p->kind == OWNED)
+        if (change.copy && p->kind == OWNED && p->backing < 0)
             p->maximum |= VM_PROT_WRITE;
         if (change.set_maximum) {
             if (p->kind == OWNED)
@@ -807,7 +831,9 @@ static void raw_unmap(struct world *w, const uint8_t arg[3], const struct call *
     if (munmap((void *)page_address(first), (size_t)count * page_size) != 0)
         fail("the harness could not unmap pages");
     for (int page = first; page < first + count; page++) {
-        if (w->pages[page].kind == OWNED)
+        /* A record of shared pages goes at the next region walk, since no
+         * stranger's mapping looks like PageKit's memfd. */
+        if (w->pages[page].kind == OWNED && w->pages[page].backing < 0)
             w->stale[page] = w->pages[page];
         w->pages[page] = unmapped;
     }
@@ -834,6 +860,14 @@ static void write_page(struct world *w, const uint8_t arg[3], const struct call 
     memset((void *)page_address(arg[0] % PAGES), arg[1], page_size);
     p->content = arg[1];
     p->content_known = true;
+    /* Every view of a shared page sees it. */
+    for (int page = 0; page < PAGES && p->backing >= 0; page++) {
+        struct page *view = &w->pages[page];
+        if (view->kind == OWNED && view->backing == p->backing && view->backing_page == p->backing_page) {
+            view->content = arg[1];
+            view->content_known = true;
+        }
+    }
 }
 
 /* A port other than mach_task_self(): every call fails to send and changes
@@ -971,6 +1005,354 @@ static void name_scope(const struct world *w, const uint8_t arg[3], bool involve
         mark_range(involved, n.first, n.count);
 }
 
+/* Sharing. The library before the arena had none of these calls. */
+#ifndef FUZZ_OLD_LIBRARY
+
+static const unsigned int inheritances[] = {VM_INHERIT_COPY, VM_INHERIT_SHARE, VM_INHERIT_NONE, VM_INHERIT_DEFAULT};
+
+/* Each run of adjacent private pages of PageKit's in [first, first +
+ * count) moves onto shared pages of its own, all else kept. A page that
+ * was ambiguous, and that PageKit took for its own, is PageKit's memfd
+ * now, which no stranger maps: no longer ambiguous. */
+static void share_private_runs(struct world *w, int first, int count)
+{
+    for (int page = first, run = -1; page <= first + count; page++) {
+        bool private_page = page < first + count && w->pages[page].kind == OWNED && w->pages[page].backing < 0;
+        if (private_page && run < 0)
+            run = w->next_backing++;
+        if (!private_page) {
+            run = -1;
+            continue;
+        }
+        w->pages[page].backing = run;
+        w->pages[page].backing_page = page - first;
+        w->stale[page] = unmapped;
+    }
+}
+
+static bool has_hole(const struct world *w, int first, int count)
+{
+    for (int page = first; page < first + count; page++)
+        if (w->pages[page].kind == UNMAPPED)
+            return true;
+    return false;
+}
+
+/* Only PageKit's own pages, none purgeable, can be shared. */
+static bool shareable(const struct world *w, int first, int count)
+{
+    for (int page = first; page < first + count; page++)
+        if (w->pages[page].kind != OWNED || w->pages[page].object >= 0)
+            return false;
+    return true;
+}
+
+/* What the target of a fixed mapping of count pages at first gives, where
+ * placing it fails: KERN_SUCCESS if it is free, or may be overwritten. */
+static kern_return_t placing_fails(struct world *w, int first, int count, bool overwrite)
+{
+    bool occupied = false, has_permanent = false;
+    for (int page = first; page < first + count; page++) {
+        occupied |= w->pages[page].kind != UNMAPPED;
+        has_permanent |= w->pages[page].kind == OWNED && w->pages[page].permanent;
+    }
+    if (!occupied || (overwrite && !has_permanent))
+        return KERN_SUCCESS;
+    if (overwrite)
+        revoke_permanent(w, first, count);
+    return KERN_NO_SPACE;
+}
+
+/* The pages a mapping places at first: source's, aliased or copied. */
+static void place_pages(struct world *w, int first, const struct page *source, int count, bool copy,
+                        unsigned int inheritance)
+{
+    int allocation = next_allocation++;
+    for (int i = 0; i < count; i++) {
+        const struct page *s = &source[i];
+        bool unknown = s->kind == OWNED && s->object >= 0 && w->objects[s->object].state == VM_PURGABLE_VOLATILE;
+        w->pages[first + i] = (struct page){
+            .kind = OWNED, .protection = s->protection, .maximum = s->kind == OWNED ? s->maximum : VM_PROT_ALL,
+            .allocation = allocation, .object = -1, .content = s->content,
+            .content_known = s->content_known && !unknown, .name = -1, .backing = copy ? -1 : s->backing,
+            .backing_page = copy ? 0 : s->backing_page,
+            .inheritance = inheritance == VM_INHERIT_DEFAULT ? VM_INHERIT_COPY : inheritance};
+        w->stale[first + i] = unmapped;
+    }
+    /* A private copy a child must share moves onto shared pages. */
+    if (copy && inheritance == VM_INHERIT_SHARE)
+        share_private_runs(w, first, count);
+}
+
+struct sharing {
+    int source, target, count;
+    bool copy, overwrite;
+    unsigned int inheritance;
+};
+
+/* mach_vm_remap, fixed, of up to four pages to up to four pages. */
+static struct sharing decode_remap(const uint8_t arg[3])
+{
+    uint8_t a = arg[0], b = arg[1], c = arg[2];
+    int source = a % PAGES, target = c % PAGES, count = 1 + b % 4;
+    count = clamp(source, clamp(target, count));
+    return (struct sharing){source, target, count, b & 0x10, b & 0x20, inheritances[b >> 6]};
+}
+
+static void remap_perform(const uint8_t arg[3], struct call *call)
+{
+    struct sharing r = decode_remap(arg);
+    mach_vm_address_t target = page_address(r.target);
+    call->cur = call->max = 0x55;
+    errno = 0;
+    call->result = mach_vm_remap(mach_task_self(), &target, (mach_vm_size_t)r.count * page_size, 0,
+                                 VM_FLAGS_FIXED | (r.overwrite ? VM_FLAGS_OVERWRITE : 0), mach_task_self(),
+                                 page_address(r.source), r.copy, &call->cur, &call->max, r.inheritance);
+    call->error = errno;
+    call->address = (vm_address_t)target;
+}
+
+static void remap_apply(struct world *w, const uint8_t arg[3], const struct call *call)
+{
+    struct sharing r = decode_remap(arg);
+    const char *what = r.copy ? "mach_vm_remap(copy)" : "mach_vm_remap(alias)";
+    if (has_hole(w, r.source, r.count)) {
+        expect(call, KERN_INVALID_ADDRESS, EFAULT, what);
+        return;
+    }
+    if (!r.copy) {
+        if (!shareable(w, r.source, r.count)) {
+            expect(call, KERN_NOT_SUPPORTED, EOPNOTSUPP, what);
+            return;
+        }
+        /* The source moves onto shared pages before the target is placed. */
+        share_private_runs(w, r.source, r.count);
+    }
+    struct page source[4];
+    unsigned int cur = VM_PROT_ALL, max = VM_PROT_ALL;
+    for (int i = 0; i < r.count; i++) {
+        source[i] = w->pages[r.source + i];
+        cur &= source[i].protection;
+        max &= source[i].kind == OWNED ? source[i].maximum : VM_PROT_ALL;
+    }
+    kern_return_t placed = placing_fails(w, r.target, r.count, r.overwrite);
+    if (placed != KERN_SUCCESS) {
+        expect(call, placed, EEXIST, what);
+        return;
+    }
+    expect(call, KERN_SUCCESS, 0, what);
+    if (call->result != KERN_SUCCESS)
+        return;
+    if (call->address != page_address(r.target))
+        differ("%s placed the target elsewhere", what);
+    if ((unsigned int)call->cur != cur || (unsigned int)call->max != max)
+        differ("%s returned %d/%d, the model says %u/%u", what, call->cur, call->max, cur, max);
+    place_pages(w, r.target, source, r.count, r.copy, r.inheritance);
+}
+
+static void two_ranges_scope(int source, int target, int count, bool involved[PAGES])
+{
+    mark_range(involved, source, count);
+    mark_range(involved, target, count);
+}
+
+static void remap_scope(const struct world *w, const uint8_t arg[3], bool involved[PAGES])
+{
+    (void)w;
+    struct sharing r = decode_remap(arg);
+    two_ranges_scope(r.source, r.target, r.count, involved);
+}
+
+/* mach_make_memory_entry_64 with VM_SHARE of up to four pages, mapped
+ * fixed with mach_vm_map, the entry released after. */
+struct entry_mapping {
+    struct sharing where;
+    unsigned int permission, cur, max;
+};
+
+static struct entry_mapping decode_entry_mapping(const uint8_t arg[3])
+{
+    static const unsigned int permissions[] = {VM_PROT_READ, VM_PROT_DEFAULT, VM_PROT_DEFAULT, VM_PROT_ALL};
+    uint8_t a = arg[0], b = arg[1], c = arg[2];
+    int source = a % PAGES, target = c % PAGES, count = 1 + (a >> 4) % 4;
+    count = clamp(source, clamp(target, count));
+    unsigned int permission = permissions[b & 3], cur, max;
+    switch ((b >> 2) & 3) {
+    case 0: cur = max = permission; break;
+    case 1: cur = max = VM_PROT_READ; break;
+    case 2: cur = max = VM_PROT_DEFAULT; break;
+    default: cur = VM_PROT_DEFAULT; max = VM_PROT_ALL; break;
+    }
+    return (struct entry_mapping){{source, target, count, b & 0x40, b & 0x80, inheritances[(c >> 4) & 3]},
+                                  permission, cur, max};
+}
+
+static void entry_mapping_perform(const uint8_t arg[3], struct call *call)
+{
+    struct entry_mapping m = decode_entry_mapping(arg);
+    mem_entry_name_port_t entry = MACH_PORT_NULL;
+    call->entry_size = (memory_object_size_t)m.where.count * page_size;
+    errno = 0;
+    call->result = mach_make_memory_entry_64(mach_task_self(), &call->entry_size, page_address(m.where.source),
+                                             MAP_MEM_VM_SHARE | (vm_prot_t)m.permission, &entry, MACH_PORT_NULL);
+    call->error = errno;
+    if (call->result != KERN_SUCCESS)
+        return;
+    mach_vm_address_t at = page_address(m.where.target);
+    errno = 0;
+    call->map_result = mach_vm_map(mach_task_self(), &at, (mach_vm_size_t)m.where.count * page_size, 0,
+                                   VM_FLAGS_FIXED | (m.where.overwrite ? VM_FLAGS_OVERWRITE : 0), entry, 0,
+                                   m.where.copy, (vm_prot_t)m.cur, (vm_prot_t)m.max, m.where.inheritance);
+    call->map_error = errno;
+    call->address = (vm_address_t)at;
+    call->release_result = mach_port_deallocate(mach_task_self(), entry);
+}
+
+/* Whether [first, first + count) lies in order on one backing. */
+static bool on_one_backing(const struct world *w, int first, int count)
+{
+    const struct page *start = &w->pages[first];
+    for (int i = 0; i < count; i++)
+        if (w->pages[first + i].backing != start->backing ||
+            w->pages[first + i].backing_page != start->backing_page + i)
+            return false;
+    return true;
+}
+
+static void entry_mapping_apply(struct world *w, const uint8_t arg[3], const struct call *call)
+{
+    struct entry_mapping m = decode_entry_mapping(arg);
+    struct sharing where = m.where;
+    const char *what = "mach_make_memory_entry_64(VM_SHARE)";
+    if (has_hole(w, where.source, where.count)) {
+        expect(call, KERN_INVALID_ADDRESS, ENOMEM, what);
+        return;
+    }
+    if (!shareable(w, where.source, where.count)) {
+        expect(call, KERN_NOT_SUPPORTED, EOPNOTSUPP, what);
+        return;
+    }
+    unsigned int allowed = VM_PROT_ALL;
+    bool private_pages = true;
+    for (int page = where.source; page < where.source + where.count; page++) {
+        allowed &= w->pages[page].protection & w->pages[page].maximum;
+        private_pages &= w->pages[page].backing < 0;
+    }
+    if (m.permission & ~allowed) {
+        expect(call, KERN_PROTECTION_FAILURE, EACCES, what);
+        return;
+    }
+    /* All private moves onto one backing; a mix is not supported. */
+    if (!private_pages && !on_one_backing(w, where.source, where.count)) {
+        expect(call, KERN_NOT_SUPPORTED, EOPNOTSUPP, what);
+        return;
+    }
+    if (private_pages)
+        share_private_runs(w, where.source, where.count);
+    expect(call, KERN_SUCCESS, 0, what);
+    if (call->result != KERN_SUCCESS)
+        return;
+    if (call->entry_size != (memory_object_size_t)where.count * page_size)
+        differ("%s returned size %llu", what, (unsigned long long)call->entry_size);
+    if (call->release_result != KERN_SUCCESS)
+        differ("mach_port_deallocate of the entry failed");
+    struct call mapping = {.result = call->map_result, .error = call->map_error};
+    what = where.copy ? "mach_vm_map(entry, copy)" : "mach_vm_map(entry)";
+    unsigned int cur = m.cur & m.max;
+    if ((m.max | cur) & ~m.permission) {
+        expect(&mapping, KERN_INVALID_RIGHT, EACCES, what);
+        return;
+    }
+    kern_return_t placed = placing_fails(w, where.target, where.count, where.overwrite);
+    if (placed != KERN_SUCCESS) {
+        expect(&mapping, placed, EEXIST, what);
+        return;
+    }
+    expect(&mapping, KERN_SUCCESS, 0, what);
+    if (mapping.result != KERN_SUCCESS)
+        return;
+    if (call->address != page_address(where.target))
+        differ("%s placed the view elsewhere", what);
+    struct page source[4];
+    for (int i = 0; i < where.count; i++) {
+        source[i] = w->pages[where.source + i];
+        source[i].protection = cur;
+        source[i].maximum = m.max;
+    }
+    place_pages(w, where.target, source, where.count, where.copy, where.inheritance);
+}
+
+static void entry_mapping_scope(const struct world *w, const uint8_t arg[3], bool involved[PAGES])
+{
+    (void)w;
+    struct entry_mapping m = decode_entry_mapping(arg);
+    two_ranges_scope(m.where.source, m.where.target, m.where.count, involved);
+}
+
+/* mach_vm_inherit of up to four pages (or none), with a value or a bad one. */
+struct inheriting {
+    int first, count;
+    unsigned int value;
+};
+
+static struct inheriting decode_inherit(const uint8_t arg[3])
+{
+    static const unsigned int values[] = {VM_INHERIT_SHARE, VM_INHERIT_COPY, VM_INHERIT_NONE,
+                                          VM_INHERIT_DONATE_COPY, 7};
+    int first = arg[0] % PAGES;
+    return (struct inheriting){first, clamp(first, arg[1] % 5), values[arg[2] % 5]};
+}
+
+static void inherit_perform(const uint8_t arg[3], struct call *call)
+{
+    struct inheriting i = decode_inherit(arg);
+    errno = 0;
+    *call = called(mach_vm_inherit(mach_task_self(), page_address(i.first), (mach_vm_size_t)i.count * page_size,
+                                   i.value));
+}
+
+static void inherit_apply(struct world *w, const uint8_t arg[3], const struct call *call)
+{
+    struct inheriting i = decode_inherit(arg);
+    if (i.count == 0) {
+        expect(call, KERN_SUCCESS, 0, "mach_vm_inherit(size 0)");
+        return;
+    }
+    if (i.value > VM_INHERIT_LAST_VALID) {
+        expect(call, KERN_INVALID_ARGUMENT, EINVAL, "mach_vm_inherit(bad value)");
+        return;
+    }
+    for (int page = i.first; page < i.first + i.count && i.value == VM_INHERIT_SHARE; page++) {
+        if (w->pages[page].kind == OWNED && w->pages[page].object >= 0) {
+            expect(call, KERN_NOT_SUPPORTED, EOPNOTSUPP, "mach_vm_inherit(SHARE of purgeable memory)");
+            return;
+        }
+    }
+    expect(call, KERN_SUCCESS, 0, "mach_vm_inherit");
+    if (i.value == VM_INHERIT_SHARE)
+        share_private_runs(w, i.first, i.count);
+    for (int page = i.first; page < i.first + i.count; page++)
+        if (w->pages[page].kind == OWNED)
+            w->pages[page].inheritance = i.value;
+}
+
+static void inherit_scope(const struct world *w, const uint8_t arg[3], bool involved[PAGES])
+{
+    (void)w;
+    struct inheriting i = decode_inherit(arg);
+    if (i.value <= VM_INHERIT_LAST_VALID)
+        mark_range(involved, i.first, i.count);
+}
+
+#else
+static void not_in_old_library(struct world *w, const uint8_t arg[3], const struct call *unused)
+{
+    (void)w;
+    (void)arg;
+    (void)unused;
+}
+#endif
+
 /* As the first step: the input runs in the hostile arena. */
 static void use_hostile_arena(struct world *w, const uint8_t arg[3], const struct call *unused)
 {
@@ -1002,21 +1384,34 @@ static const struct step steps[] = {
     {"write_page", NULL, write_page, NULL},
     {"hostile_arguments", NULL, hostile_arguments, NULL},
     {"name_pages", name_perform, name_apply, name_scope},
-    /* Kind bytes from 220 up. */
+    /* Kind bytes 220 to 243, by the byte modulo 3. */
     {"foreign_anywhere", NULL, foreign_anywhere, NULL},
     {"raw_unmap", NULL, raw_unmap, NULL},
     {"use_hostile_arena", NULL, use_hostile_arena, NULL},
+    /* Kind bytes from 244 up, by the byte modulo 3: the sharing calls. */
+#ifndef FUZZ_OLD_LIBRARY
+    {"remap", remap_perform, remap_apply, remap_scope},
+    {"share_and_map", entry_mapping_perform, entry_mapping_apply, entry_mapping_scope},
+    {"inherit", inherit_perform, inherit_apply, inherit_scope},
+#else
+    {"remap (not in the old library)", NULL, not_in_old_library, NULL},
+    {"share_and_map (not in the old library)", NULL, not_in_old_library, NULL},
+    {"inherit (not in the old library)", NULL, not_in_old_library, NULL},
+#endif
 };
 
 #define FIRST_KINDS 11
 #define FIRST_KIND_BYTES (FIRST_KINDS * 20)
+#define SECOND_KINDS 3
+#define SECOND_KIND_BYTES (SECOND_KINDS * 8)
 
 static const struct step *step_of(uint8_t kind)
 {
-    size_t later = sizeof steps / sizeof steps[0] - FIRST_KINDS;
     if (kind < FIRST_KIND_BYTES)
         return &steps[kind % FIRST_KINDS];
-    return &steps[FIRST_KINDS + (kind - FIRST_KIND_BYTES) % later];
+    if (kind < FIRST_KIND_BYTES + SECOND_KIND_BYTES)
+        return &steps[FIRST_KINDS + (kind - FIRST_KIND_BYTES) % SECOND_KINDS];
+    return &steps[FIRST_KINDS + SECOND_KINDS + (kind - FIRST_KIND_BYTES - SECOND_KIND_BYTES) % 3];
 }
 
 static const char *step_name(const struct step *step)
@@ -1122,17 +1517,47 @@ static bool reading_possible(const struct world *w, const bool involved[PAGES], 
     return true;
 }
 
+/* Mapped where the reading says, and shared where it has PageKit move the
+ * page onto shared pages. */
 static bool kernel_agrees(const struct world *w, const bool involved[PAGES])
 {
-    for (int page = 0; page < PAGES; page++)
-        if (involved[page] && (kernel_mapping_at(page_address(page)) != NULL) != (w->pages[page].kind != UNMAPPED))
+    for (int page = 0; page < PAGES; page++) {
+        if (!involved[page])
+            continue;
+        const struct kernel_mapping *kernel = kernel_mapping_at(page_address(page));
+        const struct page *p = &w->pages[page];
+        if ((kernel != NULL) != (p->kind != UNMAPPED))
             return false;
+        enum mapping_kind kind = p->kind != OWNED ? p->mapping : p->backing >= 0 ? SHARED_FILE : PRIVATE_ANONYMOUS;
+        if (kernel != NULL && !kernel_kind_is(kernel, kind))
+            return false;
+    }
+    return true;
+}
+
+/* PageKit's reports agree with a reading on the pages it does not leave
+ * ambiguous: a copy of an ambiguous page, say, has the maximum of the
+ * reading PageKit took. */
+static bool reports_agree(const struct world *w, const bool involved[PAGES])
+{
+    for (int page = 0; page < PAGES; page++) {
+        const struct page *p = &w->pages[page];
+        if (involved[page] || p->kind != OWNED)
+            continue;
+        uintptr_t where = page_address(page);
+        struct pk_region_info info;
+        if (pk_region(&where, &info) != 0 || info.start > page_address(page) || !(info.flags & PK_REGION_OWNED) ||
+            info.protection != p->protection || info.max_protection != p->maximum ||
+            ((info.flags & PK_REGION_SHARED) != 0) != (p->backing >= 0))
+            return false;
+    }
     return true;
 }
 
 /* The readings that fit a call's outcome, gathered page by page. Readings
- * with the same result do the same to every other page, so they differ
- * only in what PageKit now records for the ambiguous pages. */
+ * with the same result that PageKit's reports agree with do the same to
+ * every other page, so they differ only in what PageKit now records for
+ * the ambiguous pages. */
 struct fits {
     bool foreign[PAGES], owned[PAGES];
     struct page record[PAGES]; /* PageKit's record, where it read the page as its own */
@@ -1218,6 +1643,8 @@ static void run_step(const struct step *step, const uint8_t arg[3])
         step->apply(&trial, arg, &call);
         if (mismatch[0] == '\0' && !kernel_agrees(&trial, involved))
             differ("the kernel maps the ambiguous pages otherwise");
+        if (mismatch[0] == '\0' && !reports_agree(&trial, involved))
+            differ("PageKit reports the pages this reading leaves its own otherwise");
         if (mismatch[0] == '\0') {
             if (!fitted)
                 adopted = trial;
@@ -1261,7 +1688,7 @@ static void walk_regions(void)
             fail("pk_region reports PageKit's own bookkeeping inside the arena");
         mach_vm_address_t mach_at = at;
         mach_vm_size_t mach_size = 0;
-        vm_region_basic_info_data_64_t basic;
+        vm_region_basic_info_data_64_t basic = {0};
         mach_msg_type_number_t count = VM_REGION_BASIC_INFO_COUNT_64;
         errno = 0;
         struct call call = called(mach_vm_region(mach_task_self(), &mach_at, &mach_size, VM_REGION_BASIC_INFO_64,
@@ -1307,6 +1734,11 @@ static void check_owned(int page, const struct page *p, const struct pk_region_i
               region->max_protection, p->protection, p->maximum);
     if (((region->flags & PK_REGION_PERMANENT) != 0) != p->permanent)
         failf("pk_region's permanence for page %d differs from the model's", page);
+    if (((region->flags & PK_REGION_SHARED) != 0) != (p->backing >= 0))
+        failf("pk_region says page %d is %s, the model %s", page,
+              (region->flags & PK_REGION_SHARED) ? "shared" : "private", p->backing >= 0 ? "shared" : "private");
+    if (region->inheritance != p->inheritance)
+        failf("pk_region's inheritance for page %d is %u, the model's %u", page, region->inheritance, p->inheritance);
     if ((region->purgeable_state >= 0) != (p->object >= 0))
         failf("pk_region's purgeability for page %d differs from the model's", page);
     if (p->object >= 0 && region->purgeable_state == VM_PURGABLE_EMPTY &&
@@ -1344,7 +1776,8 @@ static void check_page(int page)
         failf("the kernel lost page %d", page);
     if (kernel->protection != p->protection)
         failf("the kernel's protection for page %d is %u, the model's %u", page, kernel->protection, p->protection);
-    if (!kernel_kind_is(kernel, p->kind == OWNED ? PRIVATE_ANONYMOUS : p->mapping))
+    enum mapping_kind owned_kind = p->backing >= 0 ? SHARED_FILE : PRIVATE_ANONYMOUS;
+    if (!kernel_kind_is(kernel, p->kind == OWNED ? owned_kind : p->mapping))
         failf("the kernel maps page %d as another kind of memory (shared, file) than the model", page);
     if (region == NULL)
         failf("pk_region does not report page %d, which is mapped", page);
@@ -1442,6 +1875,7 @@ static void set_up(void)
     page_size = pk_page_size();
     const char *setting = getenv("FUZZ_HOSTILE");
     hostility = setting == NULL || *setting == '\0' ? BY_INPUT : strcmp(setting, "0") == 0 ? NEVER : ALWAYS;
+    describe = getenv("FUZZ_DESCRIBE") != NULL;
     void *mapped = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     memset(mapped, 0xC5, page_size);
     mprotect(mapped, page_size, PROT_READ);
@@ -1458,6 +1892,7 @@ static void begin_input(bool hostile)
     for (int page = 0; page < PAGES; page++)
         world.pages[page] = world.stale[page] = unmapped;
     world.next_object = 0;
+    world.next_backing = 0;
 }
 
 /* Takes pages back from PageKit that its calls cannot remove: permanent
@@ -1540,6 +1975,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         run_step(step_of(data[4 * n]), data + 4 * n + 1);
         check_world();
     }
+    if (describe)
+        describe_input();
     end_input();
     return 0;
 }
