@@ -1134,6 +1134,10 @@ static void remap_apply(struct world *w, const uint8_t arg[3], const struct call
         source[i] = w->pages[r.source + i];
         cur &= source[i].protection;
         max &= source[i].kind == OWNED ? source[i].maximum : VM_PROT_ALL;
+        /* A stranger's page where PageKit records a purgeable page: PageKit
+         * may find the marker gone and copy zeros (check_owned). */
+        if (w->stale[r.source + i].kind == OWNED && w->stale[r.source + i].object >= 0)
+            source[i].content_known = false;
     }
     kern_return_t placed = placing_fails(w, r.target, r.count, r.overwrite);
     if (placed != KERN_SUCCESS) {
