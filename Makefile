@@ -11,6 +11,7 @@
 #
 # The sources also build with nothing but
 #   cc -Iinclude Sources/CPageShim/*.c -lbsd -lpthread
+# and Mach code that includes <mach/mach.h> adds -Iinclude/compat.
 
 VERSION  = $(shell sed -n 's/^\#define PAGEKIT_VERSION_STRING "\(.*\)"/\1/p' include/pagekit/pagekit.h)
 PREFIX  ?= /usr/local
@@ -38,11 +39,14 @@ SONAME   = libpagekit.so.0
 REALNAME = libpagekit.so.$(VERSION)
 SHARED   = $(BUILD)/$(REALNAME)
 PC       = $(BUILD)/pagekit.pc
+PC_MACH  = $(BUILD)/pagekit-mach.pc
+COMPAT_HEADERS = $(wildcard include/compat/mach/*.h)
+COMPAT_MACHINE_HEADERS = $(wildcard include/compat/mach/machine/*.h)
 
 .PHONY: all deps deps-deb check-version FORCE tool install-tool uninstall check-man check-snippets check-docc check-deb demo tour bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
         check-swift check-sanitizers check-kernels check-tool check-downstream check-examples install clean
 
-all: $(STATIC) $(SHARED) $(PC)
+all: $(STATIC) $(SHARED) $(PC) $(PC_MACH)
 
 # Debian packages the build needs, installed when missing (as root).
 # What the build and the tests need from Debian; PK_NO_DEPS=1 (set by
@@ -75,7 +79,7 @@ $(BUILD)/paths: FORCE
 	@mkdir -p $(@D)
 	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ || echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@
 
-$(PC): packaging/pagekit.pc.in Makefile $(BUILD)/paths
+$(BUILD)/%.pc: packaging/%.pc.in Makefile $(BUILD)/paths
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
@@ -98,7 +102,10 @@ install: all
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpagekit.so
-	install -m 644 $(PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 $(PC) $(PC_MACH) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -d $(DESTDIR)$(INCLUDEDIR)/pagekit/compat/mach/machine
+	install -m 644 $(COMPAT_HEADERS) $(DESTDIR)$(INCLUDEDIR)/pagekit/compat/mach/
+	install -m 644 $(COMPAT_MACHINE_HEADERS) $(DESTDIR)$(INCLUDEDIR)/pagekit/compat/mach/machine/
 	install -m 644 man/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
 
 # The pagekit tool, built in release mode with the Swift runtime linked in,
@@ -114,15 +121,19 @@ install-tool: tool
 	install -m 644 man/man1/pagekit.1 $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/pagekit/compat/mach/machine/,$(notdir $(COMPAT_MACHINE_HEADERS)))
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/pagekit/compat/mach/,$(notdir $(COMPAT_HEADERS)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/pagekit/compat/mach/machine $(DESTDIR)$(INCLUDEDIR)/pagekit/compat/mach \
+	    $(DESTDIR)$(INCLUDEDIR)/pagekit/compat
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/pagekit/,$(notdir $(wildcard include/pagekit/*.h)))
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/pagekit
 	rm -f $(DESTDIR)$(LIBDIR)/libpagekit.a $(DESTDIR)$(LIBDIR)/libpagekit.so $(DESTDIR)$(LIBDIR)/$(SONAME)* \
-	    $(DESTDIR)$(LIBDIR)/pkgconfig/pagekit.pc
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/pagekit.pc $(DESTDIR)$(LIBDIR)/pkgconfig/pagekit-mach.pc
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(wildcard man/man3/*.3)))
 	rm -f $(DESTDIR)$(BINDIR)/pagekit $(DESTDIR)$(MANDIR)/man1/pagekit.1
 
 $(BUILD)/seed_walkthrough: Examples/seed_walkthrough.c $(STATIC)
-	$(CC) -std=c11 $(WARN) -Iinclude $< $(STATIC) -lpthread -o $@
+	$(CC) -std=c11 $(WARN) -Iinclude/compat -Iinclude $< $(STATIC) -lpthread -o $@
 
 # The main job: the pagekit tool's tour of the library on this kernel.
 tour: | deps
@@ -195,7 +206,7 @@ check-exports: $(SHARED) $(STATIC) | deps
 # generated files.
 check-bare: | deps
 	@mkdir -p $(BUILD)
-	cc -Iinclude Examples/seed_walkthrough.c Sources/CPageShim/*.c -lbsd -lpthread -o $(BUILD)/seed_bare
+	cc -Iinclude/compat -Iinclude Examples/seed_walkthrough.c Sources/CPageShim/*.c -lbsd -lpthread -o $(BUILD)/seed_bare
 	$(BUILD)/seed_bare > $(BUILD)/seed_bare.out
 	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_bare.out
 	@echo "the sources build into a program with a bare cc command line"
@@ -205,7 +216,7 @@ check-bare: | deps
 # views of one memory entry).
 EXAMPLES = ring_buffer jit
 $(BUILD)/example_%: Examples/%.c $(STATIC)
-	$(CC) -std=c11 $(WARN) -Iinclude $< $(STATIC) -lpthread -o $@
+	$(CC) -std=c11 $(WARN) -Iinclude/compat -Iinclude $< $(STATIC) -lpthread -o $@
 
 check-examples: $(EXAMPLES:%=$(BUILD)/example_%)
 	set -e; for example in $(EXAMPLES); do \
@@ -226,7 +237,7 @@ check-install: | deps
 	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(BUILD)/stage PREFIX=/usr/local
 	set -e; \
 	export PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/stage/usr/local/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(BUILD)/stage; \
-	flags=$$(pkg-config --cflags --libs pagekit); \
+	flags=$$(pkg-config --cflags --libs pagekit-mach); \
 	$(CC) -std=c11 $(WARN) -static Examples/seed_walkthrough.c $$flags -o $(BUILD)/seed_static; \
 	$(CC) -std=c11 $(WARN) Examples/seed_walkthrough.c $$flags -o $(BUILD)/seed_shared; \
 	$(BUILD)/seed_static > $(BUILD)/seed_static.out; \
@@ -234,8 +245,12 @@ check-install: | deps
 	ldd $(BUILD)/seed_static 2>&1 | grep -q 'not a dynamic executable'; \
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/stage/usr/local/lib ldd $(BUILD)/seed_shared | grep -q 'libpagekit.so.0 => $(CURDIR)/$(BUILD)/stage'; \
 	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_static.out; \
-	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_shared.out
-	@echo "installed copy: static and shared builds through pkg-config run the walkthrough"
+	diff -u Tests/c/expected/seed_walkthrough.out $(BUILD)/seed_shared.out; \
+	mach=$$(pkg-config --cflags --libs --static pagekit-mach); \
+	$(CC) -std=c11 $(WARN) Tests/compat/macos_names.c $$mach -static -o $(BUILD)/macos_names_c; \
+	$(CXX) -std=c++11 $(WARN) -x c++ Tests/compat/macos_names.c -x none $$mach -static -o $(BUILD)/macos_names_cxx; \
+	$(BUILD)/macos_names_c; $(BUILD)/macos_names_cxx
+	@echo "installed copy: static and shared builds through pkg-config run the walkthrough; <mach/mach.h> as on macOS, C and C++"
 
 # The static C suite as /init of a tiny initramfs under qemu (TCG), on
 # Debian's stock Linux 6.1 (no mseal, no guard regions, no anonymous VMA
@@ -344,7 +359,7 @@ check-deb: | deps-deb
 	for deb in $(DEB_WORK)/*.deb; do dpkg-deb -x $$deb $(DEB_WORK)/root; done
 	set -e; export PKG_CONFIG_SYSROOT_DIR=$(DEB_WORK)/root \
 	    PKG_CONFIG_LIBDIR=$$(ls -d $(DEB_WORK)/root/usr/lib/*/pkgconfig); \
-	flags=$$(pkg-config --cflags --libs pagekit); \
+	flags=$$(pkg-config --cflags --libs pagekit-mach); \
 	$(CC) -std=c11 $(WARN) Examples/seed_walkthrough.c $$flags -o $(DEB_WORK)/seed; \
 	LD_LIBRARY_PATH=$$(dirname $$PKG_CONFIG_LIBDIR) $(DEB_WORK)/seed > $(DEB_WORK)/seed.out; \
 	diff -u Tests/c/expected/seed_walkthrough.out $(DEB_WORK)/seed.out; \

@@ -5,11 +5,7 @@
  * where it runs, so no page is ever writable and executable at once.
  * It writes x86-64 instructions; elsewhere it says so and stops.
  */
-#ifdef __APPLE__
 #include <mach/mach.h>
-#else
-#include <pagekit/mach.h>
-#endif
 
 #include <stdio.h>
 #include <string.h>

@@ -4,13 +4,10 @@
  * writes one against the Mach calls: allocate twice the size, give back the
  * second half, and remap the first half right after itself without a copy.
  * Reads and writes that run past the end land at the start, so no access
- * ever wraps. On Linux this compiles against <pagekit/mach.h> unchanged.
+ * ever wraps. On Linux it compiles unchanged, <mach/mach.h> found through
+ * pkg-config --cflags pagekit-mach.
  */
-#ifdef __APPLE__
 #include <mach/mach.h>
-#else
-#include <pagekit/mach.h>
-#endif
 
 #include <stdio.h>
 #include <string.h>

@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The seed walkthrough: Mach code that runs unchanged on macOS and, through
- * PageKit's mach.h, on Linux.
+ * PageKit's <mach/mach.h> (pkg-config --cflags pagekit-mach), on Linux.
  */
 #include <stdio.h>
 
-#ifdef __APPLE__
 #include <mach/mach.h>
-#else
-#include <pagekit/mach.h>
-#endif
 
 static int report(const char *step, kern_return_t result, kern_return_t expected)
 {

@@ -389,7 +389,7 @@ TEST(allocate_other_task_is_a_dead_port)
         CHECK_INT(where, region);
     }
     CHECK_NOTHING_CHANGED(&before);
-    CHECK(strcmp(mach_error_string(MACH_SEND_INVALID_DEST), "MACH_SEND_INVALID_DEST") == 0);
+    CHECK(strcmp(mach_error_string(MACH_SEND_INVALID_DEST), "(ipc/send) invalid destination port") == 0);
     CHECK_INT(MACH_SEND_INVALID_DEST, 0x10000003);
     CHECK_KR(vm_allocate(SELF, NULL, PAGE, VM_FLAGS_ANYWHERE), KERN_INVALID_ARGUMENT, EINVAL);
     CHECK_ERRNO(pk_deallocate(region, PAGE), 0);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 struct row {
     enum pk_operation operation;
@@ -89,7 +90,6 @@ TEST(errors_names)
     CHECK(strcmp(pk_error_name(ENOMEM), "ENOMEM") == 0);
     CHECK(strcmp(pk_error_name(0), "0") == 0);
     CHECK(strcmp(pk_kern_return_name(KERN_NO_SPACE), "KERN_NO_SPACE") == 0);
-    CHECK(strcmp(mach_error_string(KERN_NOT_SUPPORTED), "KERN_NOT_SUPPORTED") == 0);
     CHECK(strcmp(pk_kern_return_name(999), "unknown kern_return_t") == 0);
 }
 
@@ -130,4 +130,62 @@ TEST(errors_version_of_header_and_library_agree)
     CHECK(strcmp(pk_error_name(-ENOSPC), "ENOSPC") == 0);
     CHECK(strcmp(pk_error_name(EDEADLK), "EDEADLK") == 0);
     CHECK(strcmp(pk_error_name(0), "0") == 0);
+}
+
+/* mach_error_string, mach_error_type and mach_error word it as macOS's
+ * libsyscall does (its err_kern.sub and err_mach_ipc.sub). */
+TEST(errors_mach_error_string_is_macos_sentence)
+{
+    static const struct {
+        mach_error_t error;
+        const char *string, *type;
+    } cases[] = {
+        {KERN_SUCCESS, "(os/kern) successful", "(os/kern)"},
+        {ERR_SUCCESS, "(os/kern) successful", "(os/kern)"},
+        {KERN_INVALID_ADDRESS, "(os/kern) invalid address", "(os/kern)"},
+        {KERN_NO_SPACE, "(os/kern) no space available", "(os/kern)"},
+        {KERN_ABORTED, "(os/kern) aborted", "(os/kern)"},
+        {KERN_INVALID_MEMORY_CONTROL, "(os/kern) invalid memory control", "(os/kern)"},
+        {KERN_TERMINATED, "(os/kern) object terminated", "(os/kern)"},
+        {KERN_NOT_SUPPORTED, "(os/kern) service not supported", "(os/kern)"},
+        {KERN_NOT_FOUND, "(os/kern) result not found", "(os/kern)"},
+        {57, "unknown error code", "(os/kern)"},
+        {MACH_SEND_INVALID_DEST, "(ipc/send) invalid destination port", "(ipc/send)"},
+        {MACH_SEND_INVALID_RIGHT, "(ipc/send) invalid port right", "(ipc/send)"},
+        {err_mach_ipc | err_sub(1) | 3, "(ipc/rcv) timed out", "(ipc/rcv)"},
+        {err_kern | err_sub(7), "(operating system/?) unknown subsystem error", "(?/?)"},
+        {err_vm | 1, "(vm/?) unknown subsystem error", "(?/?)"},
+        {err_system(0x20), "(?/?) unknown error system", "(?/?)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (strcmp(mach_error_string(cases[i].error), cases[i].string) != 0 ||
+            strcmp(mach_error_type(cases[i].error), cases[i].type) != 0)
+            harness_fail(__FILE__, __LINE__, "%#x: \"%s\" \"%s\", expected \"%s\" \"%s\"",
+                         (unsigned int)cases[i].error, mach_error_string(cases[i].error),
+                         mach_error_type(cases[i].error), cases[i].string, cases[i].type);
+    }
+    /* Every kern_return_t up to KERN_NOT_FOUND has its own sentence. */
+    for (kern_return_t kr = KERN_SUCCESS; kr <= KERN_NOT_FOUND; kr++)
+        CHECK(strncmp(mach_error_string(kr), "(os/kern) ", 10) == 0);
+}
+
+/* mach_error prints the sentence after the caller's words; an unknown
+ * code comes with its subsystem and number. */
+TEST(errors_mach_error_prints_to_stderr)
+{
+    int pipes[2], saved = dup(2);
+    CHECK(pipe(pipes) == 0 && saved >= 0);
+    fflush(stderr);
+    dup2(pipes[1], 2);
+    mach_error("vm_allocate:", KERN_NO_SPACE);
+    mach_error("odd:", 57);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(pipes[1]);
+    char text[256] = "";
+    ssize_t length = read(pipes[0], text, sizeof text - 1);
+    close(pipes[0]);
+    CHECK(length > 0);
+    CHECK(strcmp(text, "vm_allocate: (os/kern) no space available\nodd: (os/kern) unknown error code (39)\n") == 0);
 }

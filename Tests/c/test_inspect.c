@@ -54,7 +54,7 @@ static void child_body(int fd, bool unshare)
         unshare_from_parent();
     struct child child = {0};
     vm_address_t address = 0;
-    if (vm_allocate(SELF, &address, 4 * PAGE, VM_FLAGS_ANYWHERE | VM_MAKE_TAG(VM_MEMORY_APPLICATION_SPECIFIC_3)))
+    if (vm_allocate(SELF, &address, 4 * PAGE, VM_FLAGS_ANYWHERE | VM_MAKE_TAG((VM_MEMORY_APPLICATION_SPECIFIC_1 + 2))))
         _exit(2);
     fill(address, 4 * PAGE);
     child.address[TAGGED] = address;
@@ -134,7 +134,7 @@ TEST(inspect_child_shows_tags_names_maxima_and_purgeable_states)
     CHECK(row != NULL);
     if (row != NULL) {
         CHECK_INT(row->size, 4 * PAGE);
-        CHECK_INT(row->tag, VM_MEMORY_APPLICATION_SPECIFIC_3);
+        CHECK_INT(row->tag, (VM_MEMORY_APPLICATION_SPECIFIC_1 + 2));
         CHECK(strcmp(row->name, "pagekit-tag-242") == 0);
         CHECK(row->flags & PK_REGION_OWNED);
         CHECK_INT(row->max_protection, VM_PROT_ALL);

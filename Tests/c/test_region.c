@@ -84,7 +84,7 @@ TEST(region_rule2_basic_info_of_a_fresh_allocation)
 
 TEST(region_rule2_extended_info_reports_tag_and_resident_pages)
 {
-    uintptr_t region = allocate_or_die(8 * PAGE, PK_ALLOC_TAG(VM_MEMORY_APPLICATION_SPECIFIC_3));
+    uintptr_t region = allocate_or_die(8 * PAGE, PK_ALLOC_TAG((VM_MEMORY_APPLICATION_SPECIFIC_1 + 2)));
     vm_region_extended_info_data_t info = {0};
     mach_msg_type_number_t count = VM_REGION_EXTENDED_INFO_COUNT;
     mach_vm_address_t address = region;

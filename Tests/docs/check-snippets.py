@@ -146,7 +146,7 @@ def run_built(block, program, timeout, work, env=None):
 
 def check_c(blocks, prefix, work, timeout):
     env = dict(os.environ, PKG_CONFIG_PATH=pkg_config_path(prefix))
-    flags = run(["pkg-config", "--cflags", "--libs", "pagekit"], env=env)
+    flags = run(["pkg-config", "--cflags", "--libs", "pagekit-mach"], env=env)
     if flags.returncode != 0:
         raise SystemExit(f"pkg-config cannot find pagekit under {prefix}:\n{flags.stdout}")
     libdir = run(["pkg-config", "--variable=libdir", "pagekit"], env=env).stdout.strip()

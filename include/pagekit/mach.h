@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pagekit.h"
 #include "sharing.h"
@@ -63,6 +64,37 @@ typedef mach_port_t ipc_space_t;
 typedef natural_t mach_port_name_t;
 typedef natural_t mach_port_right_t;
 typedef integer_t mach_port_delta_t;
+typedef mach_port_t task_name_t;
+typedef mach_port_t task_read_t;
+typedef mach_port_t task_inspect_t;
+typedef mach_port_t task_port_t;
+typedef mach_port_t host_t;
+typedef mach_port_t host_priv_t;
+typedef mach_port_t host_name_t;
+typedef mach_port_t vm_map_inspect_t;
+typedef mach_port_t vm_task_entry_t;
+typedef mach_port_t *mach_port_array_t;
+typedef vm_offset_t pointer_t;
+typedef uint64_t vm_map_offset_t;
+typedef uint64_t vm_map_address_t;
+typedef uint64_t vm_map_size_t;
+typedef uint64_t vm_object_offset_t;
+typedef uint64_t vm_object_size_t;
+typedef unsigned long long vm_object_id_t;
+typedef uint32_t vm32_object_id_t;
+typedef uint64_t addr64_t;
+typedef uint32_t ppnum_t;
+typedef int *vm_region_recurse_info_t;
+typedef int *vm_region_recurse_info_64_t;
+typedef unsigned int vm_sync_t;
+typedef unsigned int vm_machine_attribute_t;
+typedef int vm_machine_attribute_val_t;
+typedef int *vm_page_info_t;
+typedef int vm_page_info_flavor_t;
+typedef natural_t task_flavor_t;
+typedef integer_t *task_info_t;
+typedef kern_return_t mach_error_t;
+typedef mach_error_t (*mach_error_fn_t)(void);
 
 #ifndef TRUE
 #define TRUE 1
@@ -71,9 +103,19 @@ typedef integer_t mach_port_delta_t;
 #define FALSE 0
 #endif
 
-#define MACH_PORT_NULL ((mach_port_t)0)
-#define MACH_PORT_DEAD ((mach_port_t)~0u)
+#define MACH_PORT_NULL 0 /* untyped, as on macOS */
+#define MACH_PORT_DEAD ((mach_port_name_t)~0u)
+#define MACH_PORT_VALID(name) (((name) != MACH_PORT_NULL) && ((name) != MACH_PORT_DEAD))
 #define MEMORY_OBJECT_NULL ((memory_object_t)0)
+#define TASK_NULL ((task_t)0)
+#define TASK_NAME_NULL ((task_name_t)0)
+#define TASK_READ_NULL ((task_read_t)0)
+#define TASK_INSPECT_NULL ((task_inspect_t)0)
+#define HOST_NULL ((host_t)0)
+#define HOST_PRIV_NULL ((host_priv_t)0)
+#define VM_MAP_NULL ((vm_map_t)0)
+#define VM_MAP_READ_NULL ((vm_map_read_t)0)
+#define VM_MAP_INSPECT_NULL ((vm_map_inspect_t)0)
 #define MACH_PORT_RIGHT_SEND ((mach_port_right_t)0)
 #define MACH_PORT_RIGHT_RECEIVE ((mach_port_right_t)1)
 #define MACH_PORT_RIGHT_SEND_ONCE ((mach_port_right_t)2)
@@ -100,6 +142,76 @@ typedef integer_t mach_port_delta_t;
 #define MACH_SEND_INVALID_RIGHT PK_MACH_SEND_INVALID_RIGHT
 #define KERN_NOT_SUPPORTED PK_KERN_NOT_SUPPORTED
 #define MACH_SEND_INVALID_DEST PK_MACH_SEND_INVALID_DEST
+/* The rest of XNU's kern_return.h, for code that names them; PageKit's
+ * calls return only the codes above. */
+#define KERN_NOT_RECEIVER 7
+#define KERN_NO_ACCESS 8
+#define KERN_MEMORY_FAILURE 9
+#define KERN_MEMORY_ERROR 10
+#define KERN_ALREADY_IN_SET 11
+#define KERN_NOT_IN_SET 12
+#define KERN_NAME_EXISTS 13
+#define KERN_INVALID_TASK 16
+#define KERN_INVALID_CAPABILITY 20
+#define KERN_RIGHT_EXISTS 21
+#define KERN_INVALID_HOST 22
+#define KERN_MEMORY_PRESENT 23
+#define KERN_MEMORY_DATA_MOVED 24
+#define KERN_MEMORY_RESTART_COPY 25
+#define KERN_INVALID_PROCESSOR_SET 26
+#define KERN_POLICY_LIMIT 27
+#define KERN_INVALID_POLICY 28
+#define KERN_ALREADY_WAITING 30
+#define KERN_DEFAULT_SET 31
+#define KERN_EXCEPTION_PROTECTED 32
+#define KERN_INVALID_LEDGER 33
+#define KERN_INVALID_MEMORY_CONTROL 34
+#define KERN_INVALID_SECURITY 35
+#define KERN_NOT_DEPRESSED 36
+#define KERN_TERMINATED 37
+#define KERN_LOCK_SET_DESTROYED 38
+#define KERN_LOCK_UNSTABLE 39
+#define KERN_LOCK_OWNED 40
+#define KERN_LOCK_OWNED_SELF 41
+#define KERN_SEMAPHORE_DESTROYED 42
+#define KERN_RPC_SERVER_TERMINATED 43
+#define KERN_RPC_TERMINATE_ORPHAN 44
+#define KERN_RPC_CONTINUE_ORPHAN 45
+#define KERN_NODE_DOWN 47
+#define KERN_NOT_WAITING 48
+#define KERN_OPERATION_TIMED_OUT 49
+#define KERN_CODESIGN_ERROR 50
+#define KERN_POLICY_STATIC 51
+#define KERN_INSUFFICIENT_BUFFER_SIZE 52
+#define KERN_DENIED 53
+#define KERN_MISSING_KC 54
+#define KERN_INVALID_KC 55
+#define KERN_NOT_FOUND 56
+#define KERN_RETURN_MAX 0x100
+
+/* mach/error.h: | system (6 bits) | subsystem (12) | code (14) |. */
+#define err_none ((mach_error_t)0)
+#define ERR_SUCCESS ((mach_error_t)0)
+#define ERR_ROUTINE_NIL ((mach_error_fn_t)0)
+#define err_system(x) ((signed)((((unsigned)(x)) & 0x3f) << 26))
+#define err_sub(x) (((x) & 0xfff) << 14)
+#define err_get_system(err) (((err) >> 26) & 0x3f)
+#define err_get_sub(err) (((err) >> 14) & 0xfff)
+#define err_get_code(err) ((err) & 0x3fff)
+#define system_emask (err_system(0x3f))
+#define sub_emask (err_sub(0xfff))
+#define code_emask (0x3fff)
+#define err_kern err_system(0x0)
+#define err_us err_system(0x1)
+#define err_server err_system(0x2)
+#define err_ipc err_system(0x3)
+#define err_mach_ipc err_system(0x4)
+#define err_dipc err_system(0x7)
+#define err_vm err_system(0x8)
+#define err_local err_system(0x3e)
+#define err_ipc_compat err_system(0x3f)
+#define err_max_system 0x3f
+#define unix_err(errno) (err_kern | err_sub(3) | (errno))
 
 #define VM_PROT_NONE ((vm_prot_t)0x00)
 #define VM_PROT_READ ((vm_prot_t)0x01)
@@ -108,7 +220,20 @@ typedef integer_t mach_port_delta_t;
 #define VM_PROT_DEFAULT (VM_PROT_READ | VM_PROT_WRITE)
 #define VM_PROT_ALL (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE)
 #define VM_PROT_COPY ((vm_prot_t)0x10)
+#define VM_PROT_WANTS_COPY ((vm_prot_t)0x10)
 #define VM_PROT_IS_MASK ((vm_prot_t)PK_PROT_IS_MASK)
+#define VM_PROT_RORW_TP (VM_PROT_EXECUTE)
+#define VM_PROT_NO_CHANGE_LEGACY ((vm_prot_t)0x08)
+#define VM_PROT_NO_CHANGE ((vm_prot_t)0x01000000)
+#define VM_PROT_STRIP_READ ((vm_prot_t)0x80)
+#define VM_PROT_EXECUTE_ONLY (VM_PROT_EXECUTE | VM_PROT_STRIP_READ)
+#define VM_PROT_TPRO ((vm_prot_t)0x200)
+#if defined(__x86_64__)
+#define VM_PROT_UEXEC ((vm_prot_t)0x8)
+#define VM_PROT_ALLEXEC (VM_PROT_EXECUTE | VM_PROT_UEXEC)
+#else
+#define VM_PROT_ALLEXEC (VM_PROT_EXECUTE)
+#endif
 
 #define VM_FLAGS_FIXED 0x0000
 #define VM_FLAGS_ANYWHERE 0x0001
@@ -118,6 +243,7 @@ typedef integer_t mach_port_delta_t;
 #define VM_FLAGS_NO_CACHE 0x0010
 #define VM_FLAGS_PERMANENT 0x0080
 #define VM_FLAGS_TPRO 0x1000
+#define VM_FLAGS_HW VM_FLAGS_TPRO
 #define VM_FLAGS_OVERWRITE 0x4000
 #define VM_FLAGS_SUPERPAGE_MASK 0x70000
 #define VM_FLAGS_ALIAS_MASK 0xFF000000
@@ -150,22 +276,106 @@ typedef integer_t mach_port_delta_t;
 
 #define VM_MAKE_TAG(tag) ((unsigned int)(tag) << 24)
 #define VM_GET_FLAGS_ALIAS(flags, alias) ((alias) = (int)(((unsigned int)(flags) >> 24) & 0xFF))
+#define VM_SET_FLAGS_ALIAS(flags, alias) \
+    ((flags) = (((flags) & ~VM_FLAGS_ALIAS_MASK) | (((alias) & ~VM_FLAGS_ALIAS_MASK) << 24)))
+/* Every tag of XNU's vm_statistics.h (241 to 254 have no names there). */
+#define VM_MEMORY_MALLOC 1
+#define VM_MEMORY_MALLOC_SMALL 2
+#define VM_MEMORY_MALLOC_LARGE 3
+#define VM_MEMORY_MALLOC_HUGE 4
+#define VM_MEMORY_SBRK 5
+#define VM_MEMORY_REALLOC 6
+#define VM_MEMORY_MALLOC_TINY 7
+#define VM_MEMORY_MALLOC_LARGE_REUSABLE 8
+#define VM_MEMORY_MALLOC_LARGE_REUSED 9
+#define VM_MEMORY_ANALYSIS_TOOL 10
+#define VM_MEMORY_MALLOC_NANO 11
+#define VM_MEMORY_MALLOC_MEDIUM 12
+#define VM_MEMORY_MALLOC_PROB_GUARD 13
+#define VM_MEMORY_MACH_MSG 20
+#define VM_MEMORY_IOKIT 21
+#define VM_MEMORY_STACK 30
+#define VM_MEMORY_GUARD 31
+#define VM_MEMORY_SHARED_PMAP 32
+#define VM_MEMORY_DYLIB 33
+#define VM_MEMORY_OBJC_DISPATCHERS 34
+#define VM_MEMORY_UNSHARED_PMAP 35
+#define VM_MEMORY_APPKIT 40
+#define VM_MEMORY_FOUNDATION 41
+#define VM_MEMORY_COREGRAPHICS 42
+#define VM_MEMORY_CORESERVICES 43
+#define VM_MEMORY_CARBON VM_MEMORY_CORESERVICES
+#define VM_MEMORY_JAVA 44
+#define VM_MEMORY_COREDATA 45
+#define VM_MEMORY_COREDATA_OBJECTIDS 46
+#define VM_MEMORY_ATS 50
+#define VM_MEMORY_LAYERKIT 51
+#define VM_MEMORY_CGIMAGE 52
+#define VM_MEMORY_TCMALLOC 53
+#define VM_MEMORY_COREGRAPHICS_DATA 54
+#define VM_MEMORY_COREGRAPHICS_SHARED 55
+#define VM_MEMORY_COREGRAPHICS_FRAMEBUFFERS 56
+#define VM_MEMORY_COREGRAPHICS_BACKINGSTORES 57
+#define VM_MEMORY_COREGRAPHICS_XALLOC 58
+#define VM_MEMORY_COREGRAPHICS_MISC VM_MEMORY_COREGRAPHICS
+#define VM_MEMORY_DYLD 60
+#define VM_MEMORY_DYLD_MALLOC 61
+#define VM_MEMORY_SQLITE 62
+#define VM_MEMORY_JAVASCRIPT_CORE 63
+#define VM_MEMORY_WEBASSEMBLY VM_MEMORY_JAVASCRIPT_CORE
+#define VM_MEMORY_JAVASCRIPT_JIT_EXECUTABLE_ALLOCATOR 64
+#define VM_MEMORY_JAVASCRIPT_JIT_REGISTER_FILE 65
+#define VM_MEMORY_GLSL 66
+#define VM_MEMORY_OPENCL 67
+#define VM_MEMORY_COREIMAGE 68
+#define VM_MEMORY_WEBCORE_PURGEABLE_BUFFERS 69
+#define VM_MEMORY_IMAGEIO 70
+#define VM_MEMORY_COREPROFILE 71
+#define VM_MEMORY_ASSETSD 72
+#define VM_MEMORY_OS_ALLOC_ONCE 73
+#define VM_MEMORY_LIBDISPATCH 74
+#define VM_MEMORY_ACCELERATE 75
+#define VM_MEMORY_COREUI 76
+#define VM_MEMORY_COREUIFILE 77
+#define VM_MEMORY_GENEALOGY 78
+#define VM_MEMORY_RAWCAMERA 79
+#define VM_MEMORY_CORPSEINFO 80
+#define VM_MEMORY_ASL 81
+#define VM_MEMORY_SWIFT_RUNTIME 82
+#define VM_MEMORY_SWIFT_METADATA 83
+#define VM_MEMORY_DHMM 84
+#define VM_MEMORY_SCENEKIT 86
+#define VM_MEMORY_SKYWALK 87
+#define VM_MEMORY_IOSURFACE 88
+#define VM_MEMORY_LIBNETWORK 89
+#define VM_MEMORY_AUDIO 90
+#define VM_MEMORY_VIDEOBITSTREAM 91
+#define VM_MEMORY_CM_XPC 92
+#define VM_MEMORY_CM_RPC 93
+#define VM_MEMORY_CM_MEMORYPOOL 94
+#define VM_MEMORY_CM_READCACHE 95
+#define VM_MEMORY_CM_CRABS 96
+#define VM_MEMORY_QUICKLOOK_THUMBNAILS 97
+#define VM_MEMORY_ACCOUNTS 98
+#define VM_MEMORY_SANITIZER 99
+#define VM_MEMORY_IOACCELERATOR 100
+#define VM_MEMORY_CM_REGWARP 101
+#define VM_MEMORY_EAR_DECODER 102
+#define VM_MEMORY_COREUI_CACHED_IMAGE_DATA 103
+#define VM_MEMORY_COLORSYNC 104
+#define VM_MEMORY_BTINFO 105
+#define VM_MEMORY_CM_HLS 106
+#define VM_MEMORY_ROSETTA 230
+#define VM_MEMORY_ROSETTA_THREAD_CONTEXT 231
+#define VM_MEMORY_ROSETTA_INDIRECT_BRANCH_MAP 232
+#define VM_MEMORY_ROSETTA_RETURN_STACK 233
+#define VM_MEMORY_ROSETTA_EXECUTABLE_HEAP 234
+#define VM_MEMORY_ROSETTA_USER_LDT 235
+#define VM_MEMORY_ROSETTA_ARENA 236
+#define VM_MEMORY_ROSETTA_10 239
 #define VM_MEMORY_APPLICATION_SPECIFIC_1 240
-#define VM_MEMORY_APPLICATION_SPECIFIC_2 241
-#define VM_MEMORY_APPLICATION_SPECIFIC_3 242
-#define VM_MEMORY_APPLICATION_SPECIFIC_4 243
-#define VM_MEMORY_APPLICATION_SPECIFIC_5 244
-#define VM_MEMORY_APPLICATION_SPECIFIC_6 245
-#define VM_MEMORY_APPLICATION_SPECIFIC_7 246
-#define VM_MEMORY_APPLICATION_SPECIFIC_8 247
-#define VM_MEMORY_APPLICATION_SPECIFIC_9 248
-#define VM_MEMORY_APPLICATION_SPECIFIC_10 249
-#define VM_MEMORY_APPLICATION_SPECIFIC_11 250
-#define VM_MEMORY_APPLICATION_SPECIFIC_12 251
-#define VM_MEMORY_APPLICATION_SPECIFIC_13 252
-#define VM_MEMORY_APPLICATION_SPECIFIC_14 253
-#define VM_MEMORY_APPLICATION_SPECIFIC_15 254
 #define VM_MEMORY_APPLICATION_SPECIFIC_16 255
+#define VM_MEMORY_COUNT 256
 
 #define VM_PURGABLE_SET_STATE ((vm_purgable_t)0)
 #define VM_PURGABLE_GET_STATE ((vm_purgable_t)1)
@@ -175,7 +385,42 @@ typedef integer_t mach_port_delta_t;
 #define VM_PURGABLE_EMPTY 2
 #define VM_PURGABLE_DENY 3
 #define VM_PURGABLE_STATE_MASK 3
+#define VM_PURGABLE_STATE_MIN 0
+#define VM_PURGABLE_STATE_MAX 3
 #define VM_PURGABLE_ALL_MASKS PK_PURGEABLE_ACCEPTED
+#define VM_PURGABLE_SET_STATE_FROM_KERNEL ((vm_purgable_t)3)
+/* Behaviours, orderings and groups: accepted and ignored, as Linux has one
+ * pool of lazily freed pages (README.md). */
+#define VM_PURGABLE_NO_AGING_SHIFT 16
+#define VM_PURGABLE_NO_AGING_MASK (0x1 << VM_PURGABLE_NO_AGING_SHIFT)
+#define VM_PURGABLE_NO_AGING (0x1 << VM_PURGABLE_NO_AGING_SHIFT)
+#define VM_PURGABLE_DEBUG_SHIFT 12
+#define VM_PURGABLE_DEBUG_MASK (0x3 << VM_PURGABLE_DEBUG_SHIFT)
+#define VM_PURGABLE_DEBUG_EMPTY (0x1 << VM_PURGABLE_DEBUG_SHIFT)
+#define VM_PURGABLE_DEBUG_FAULT (0x2 << VM_PURGABLE_DEBUG_SHIFT)
+#define VM_VOLATILE_GROUP_SHIFT 8
+#define VM_VOLATILE_GROUP_MASK (7 << VM_VOLATILE_GROUP_SHIFT)
+#define VM_VOLATILE_GROUP_DEFAULT VM_VOLATILE_GROUP_0
+#define VM_VOLATILE_GROUP_0 (0 << VM_VOLATILE_GROUP_SHIFT)
+#define VM_VOLATILE_GROUP_1 (1 << VM_VOLATILE_GROUP_SHIFT)
+#define VM_VOLATILE_GROUP_2 (2 << VM_VOLATILE_GROUP_SHIFT)
+#define VM_VOLATILE_GROUP_3 (3 << VM_VOLATILE_GROUP_SHIFT)
+#define VM_VOLATILE_GROUP_4 (4 << VM_VOLATILE_GROUP_SHIFT)
+#define VM_VOLATILE_GROUP_5 (5 << VM_VOLATILE_GROUP_SHIFT)
+#define VM_VOLATILE_GROUP_6 (6 << VM_VOLATILE_GROUP_SHIFT)
+#define VM_VOLATILE_GROUP_7 (7 << VM_VOLATILE_GROUP_SHIFT)
+#define VM_PURGABLE_BEHAVIOR_SHIFT 6
+#define VM_PURGABLE_BEHAVIOR_MASK (1 << VM_PURGABLE_BEHAVIOR_SHIFT)
+#define VM_PURGABLE_BEHAVIOR_FIFO (0 << VM_PURGABLE_BEHAVIOR_SHIFT)
+#define VM_PURGABLE_BEHAVIOR_LIFO (1 << VM_PURGABLE_BEHAVIOR_SHIFT)
+#define VM_PURGABLE_ORDERING_SHIFT 5
+#define VM_PURGABLE_ORDERING_MASK (1 << VM_PURGABLE_ORDERING_SHIFT)
+#define VM_PURGABLE_ORDERING_OBSOLETE (1 << VM_PURGABLE_ORDERING_SHIFT)
+#define VM_PURGABLE_ORDERING_NORMAL (0 << VM_PURGABLE_ORDERING_SHIFT)
+#define VM_VOLATILE_ORDER_SHIFT 4
+#define VM_VOLATILE_ORDER_MASK (1 << VM_VOLATILE_ORDER_SHIFT)
+#define VM_VOLATILE_MAKE_FIRST_IN_GROUP (1 << VM_VOLATILE_ORDER_SHIFT)
+#define VM_VOLATILE_MAKE_LAST_IN_GROUP (0 << VM_VOLATILE_ORDER_SHIFT)
 
 #define VM_INHERIT_SHARE ((vm_inherit_t)0)
 #define VM_INHERIT_COPY ((vm_inherit_t)1)
@@ -185,13 +430,66 @@ typedef integer_t mach_port_delta_t;
 #define VM_INHERIT_LAST_VALID VM_INHERIT_NONE
 
 #define VM_BEHAVIOR_DEFAULT ((vm_behavior_t)0)
+#define VM_BEHAVIOR_RANDOM ((vm_behavior_t)1)
+#define VM_BEHAVIOR_SEQUENTIAL ((vm_behavior_t)2)
+#define VM_BEHAVIOR_RSEQNTL ((vm_behavior_t)3)
+#define VM_BEHAVIOR_WILLNEED ((vm_behavior_t)4)
+#define VM_BEHAVIOR_DONTNEED ((vm_behavior_t)5)
+#define VM_BEHAVIOR_FREE ((vm_behavior_t)6)
+#define VM_BEHAVIOR_ZERO_WIRED_PAGES ((vm_behavior_t)7)
+#define VM_BEHAVIOR_REUSABLE ((vm_behavior_t)8)
+#define VM_BEHAVIOR_REUSE ((vm_behavior_t)9)
+#define VM_BEHAVIOR_CAN_REUSE ((vm_behavior_t)10)
+#define VM_BEHAVIOR_PAGEOUT ((vm_behavior_t)11)
+#define VM_BEHAVIOR_ZERO ((vm_behavior_t)12)
+#define VM_BEHAVIOR_LAST_VALID (VM_BEHAVIOR_ZERO)
+
+#define VM_SYNC_ASYNCHRONOUS ((vm_sync_t)0x01)
+#define VM_SYNC_SYNCHRONOUS ((vm_sync_t)0x02)
+#define VM_SYNC_INVALIDATE ((vm_sync_t)0x04)
+#define VM_SYNC_KILLPAGES ((vm_sync_t)0x08)
+#define VM_SYNC_DEACTIVATE ((vm_sync_t)0x10)
+#define VM_SYNC_CONTIGUOUS ((vm_sync_t)0x20)
+#define VM_SYNC_REUSABLEPAGES ((vm_sync_t)0x40)
+
+#define MATTR_CACHE 1
+#define MATTR_MIGRATE 2
+#define MATTR_REPLICATE 4
+#define MATTR_VAL_OFF 0
+#define MATTR_VAL_ON 1
+#define MATTR_VAL_GET 2
+#define MATTR_VAL_CACHE_FLUSH 6
+#define MATTR_VAL_DCACHE_FLUSH 7
+#define MATTR_VAL_ICACHE_FLUSH 8
+#define MATTR_VAL_CACHE_SYNC 9
+#define MATTR_VAL_GET_INFO 10
+
+#define VM_PAGE_QUERY_PAGE_PRESENT 0x1
+#define VM_PAGE_QUERY_PAGE_FICTITIOUS 0x2
+#define VM_PAGE_QUERY_PAGE_REF 0x4
+#define VM_PAGE_QUERY_PAGE_DIRTY 0x8
+#define VM_PAGE_QUERY_PAGE_PAGED_OUT 0x10
+#define VM_PAGE_QUERY_PAGE_COPIED 0x20
+#define VM_PAGE_QUERY_PAGE_SPECULATIVE 0x40
+#define VM_PAGE_QUERY_PAGE_EXTERNAL 0x80
+#define VM_PAGE_QUERY_PAGE_CS_VALIDATED 0x100
+#define VM_PAGE_QUERY_PAGE_CS_TAINTED 0x200
+#define VM_PAGE_QUERY_PAGE_CS_NX 0x400
+#define VM_PAGE_QUERY_PAGE_REUSABLE 0x800
 
 #define SM_COW 1
 #define SM_PRIVATE 2
 #define SM_EMPTY 3
 #define SM_SHARED 4
+#define SM_TRUESHARED 5
+#define SM_PRIVATE_ALIASED 6
+#define SM_SHARED_ALIASED 7
+#define SM_LARGE_PAGE 8
 
+#define VM_REGION_INFO_MAX 1024
 #define VM_REGION_BASIC_INFO_64 9
+#define VM_REGION_BASIC_INFO 10
+#define VM_REGION_TOP_INFO 12
 #define VM_REGION_EXTENDED_INFO 13
 
 #pragma pack(push, 4)
@@ -218,18 +516,152 @@ struct vm_region_extended_info {
     unsigned char share_mode;
     unsigned int pages_reusable;
 };
+struct vm_region_top_info {
+    unsigned int obj_id;
+    unsigned int ref_count;
+    unsigned int private_pages_resident;
+    unsigned int shared_pages_resident;
+    unsigned char share_mode;
+};
+struct vm_region_submap_info_64 {
+    vm_prot_t protection;
+    vm_prot_t max_protection;
+    vm_inherit_t inheritance;
+    memory_object_offset_t offset;
+    unsigned int user_tag;
+    unsigned int pages_resident;
+    unsigned int pages_shared_now_private;
+    unsigned int pages_swapped_out;
+    unsigned int pages_dirtied;
+    unsigned int ref_count;
+    unsigned short shadow_depth;
+    unsigned char external_pager;
+    unsigned char share_mode;
+    boolean_t is_submap;
+    vm_behavior_t behavior;
+    vm32_object_id_t object_id;
+    unsigned short user_wired_count;
+    unsigned int pages_reusable;
+    vm_object_id_t object_id_full;
+};
+struct vm_region_submap_short_info_64 {
+    vm_prot_t protection;
+    vm_prot_t max_protection;
+    vm_inherit_t inheritance;
+    memory_object_offset_t offset;
+    unsigned int user_tag;
+    unsigned int ref_count;
+    unsigned short shadow_depth;
+    unsigned char external_pager;
+    unsigned char share_mode;
+    boolean_t is_submap;
+    vm_behavior_t behavior;
+    vm32_object_id_t object_id;
+    unsigned short user_wired_count;
+};
+struct mach_vm_read_entry {
+    mach_vm_address_t address;
+    mach_vm_size_t size;
+};
+struct vm_read_entry {
+    vm_address_t address;
+    vm_size_t size;
+};
+#define VM_MAP_ENTRY_MAX 256
+typedef struct mach_vm_read_entry mach_vm_read_entry_t[VM_MAP_ENTRY_MAX];
+typedef struct vm_read_entry vm_read_entry_t[VM_MAP_ENTRY_MAX];
 #pragma pack(pop)
 typedef struct vm_region_basic_info_64 *vm_region_basic_info_64_t;
 typedef struct vm_region_basic_info_64 vm_region_basic_info_data_64_t;
 typedef struct vm_region_extended_info *vm_region_extended_info_t;
 typedef struct vm_region_extended_info vm_region_extended_info_data_t;
+typedef struct vm_region_top_info *vm_region_top_info_t;
+typedef struct vm_region_top_info vm_region_top_info_data_t;
+typedef struct vm_region_submap_info_64 *vm_region_submap_info_64_t;
+typedef struct vm_region_submap_info_64 vm_region_submap_info_data_64_t;
+typedef struct vm_region_submap_short_info_64 *vm_region_submap_short_info_64_t;
+typedef struct vm_region_submap_short_info_64 vm_region_submap_short_info_data_64_t;
+
+/* Per-page information (mach_vm_page_info), naturally aligned. */
+#define VM_PAGE_INFO_BASIC 1
+struct vm_page_info_basic {
+    int disposition;
+    int ref_count;
+    vm_object_id_t object_id;
+    memory_object_offset_t offset;
+    int depth;
+    int __pad;
+};
+typedef struct vm_page_info_basic *vm_page_info_basic_t;
+typedef struct vm_page_info_basic vm_page_info_basic_data_t;
+#define VM_PAGE_INFO_BASIC_COUNT ((mach_msg_type_number_t)(sizeof(vm_page_info_basic_data_t) / sizeof(int)))
 
 #define VM_REGION_BASIC_INFO_COUNT_64 \
     ((mach_msg_type_number_t)(sizeof(vm_region_basic_info_data_64_t) / sizeof(int)))
 #define VM_REGION_EXTENDED_INFO_COUNT \
     ((mach_msg_type_number_t)(sizeof(vm_region_extended_info_data_t) / sizeof(natural_t)))
+#define VM_REGION_TOP_INFO_COUNT ((mach_msg_type_number_t)(sizeof(vm_region_top_info_data_t) / sizeof(natural_t)))
+#define VM_REGION_SUBMAP_INFO_V2_SIZE (sizeof(vm_region_submap_info_data_64_t))
+#define VM_REGION_SUBMAP_INFO_V1_SIZE (VM_REGION_SUBMAP_INFO_V2_SIZE - sizeof(vm_object_id_t))
+#define VM_REGION_SUBMAP_INFO_V0_SIZE (VM_REGION_SUBMAP_INFO_V1_SIZE - sizeof(unsigned int))
+#define VM_REGION_SUBMAP_INFO_V2_COUNT_64 ((mach_msg_type_number_t)(VM_REGION_SUBMAP_INFO_V2_SIZE / sizeof(natural_t)))
+#define VM_REGION_SUBMAP_INFO_V1_COUNT_64 ((mach_msg_type_number_t)(VM_REGION_SUBMAP_INFO_V1_SIZE / sizeof(natural_t)))
+#define VM_REGION_SUBMAP_INFO_V0_COUNT_64 ((mach_msg_type_number_t)(VM_REGION_SUBMAP_INFO_V0_SIZE / sizeof(natural_t)))
+#define VM_REGION_SUBMAP_INFO_COUNT_64 VM_REGION_SUBMAP_INFO_V2_COUNT_64
+#define VM_REGION_SUBMAP_SHORT_INFO_COUNT_64 \
+    ((mach_msg_type_number_t)(sizeof(vm_region_submap_short_info_data_64_t) / sizeof(natural_t)))
 
-#define vm_page_size (pk_page_size())
+/* Addresses: PageKit's default user address space, whose top mmap goes
+ * above only when asked to (x86-64 five-level paging, arm64 52-bit). */
+#define MACH_VM_MIN_ADDRESS ((mach_vm_offset_t)0)
+#if defined(__x86_64__)
+#define MACH_VM_MAX_ADDRESS ((mach_vm_offset_t)0x0000800000000000ULL)
+#else
+#define MACH_VM_MAX_ADDRESS ((mach_vm_offset_t)0x0001000000000000ULL)
+#endif
+#define VM_MIN_ADDRESS ((vm_offset_t)MACH_VM_MIN_ADDRESS)
+#define VM_MAX_ADDRESS ((vm_offset_t)MACH_VM_MAX_ADDRESS)
+
+/* Page sizes. As on macOS for arm64 (and for x86-64 from macOS 11), the
+ * page size is the kernel's, read at run time, not a constant: Linux on
+ * arm64 runs with 4, 16 or 64 KiB pages. PAGE_MIN_SIZE and PAGE_MAX_SIZE
+ * are constants: the smallest and largest page this architecture's Linux
+ * kernels use. */
+static inline int pk_mach_page_shift(void)
+{
+    return __builtin_ctzl((unsigned long)pk_page_size());
+}
+#define vm_page_size ((vm_size_t)pk_page_size())
+#define vm_page_mask ((vm_size_t)pk_page_size() - 1)
+#define vm_page_shift (pk_mach_page_shift())
+#define vm_kernel_page_size vm_page_size
+#define vm_kernel_page_mask vm_page_mask
+#define vm_kernel_page_shift vm_page_shift
+#ifndef PAGE_SIZE
+#define PAGE_SIZE vm_page_size
+#endif
+#ifndef PAGE_MASK
+#define PAGE_MASK vm_page_mask
+#endif
+#ifndef PAGE_SHIFT
+#define PAGE_SHIFT vm_page_shift
+#endif
+#define PAGE_MIN_SHIFT 12
+#if defined(__aarch64__) || defined(__powerpc64__)
+#define PAGE_MAX_SHIFT 16
+#else
+#define PAGE_MAX_SHIFT 12
+#endif
+#define PAGE_MIN_SIZE (1 << PAGE_MIN_SHIFT)
+#define PAGE_MIN_MASK (PAGE_MIN_SIZE - 1)
+#define PAGE_MAX_SIZE (1 << PAGE_MAX_SHIFT)
+#define PAGE_MAX_MASK (PAGE_MAX_SIZE - 1)
+#define trunc_page(x) ((x) & (~(vm_page_size - 1)))
+#define round_page(x) trunc_page((x) + (vm_page_size - 1))
+#define mach_vm_trunc_page(x) ((mach_vm_offset_t)(x) & ~((mach_vm_offset_t)vm_page_mask))
+#define mach_vm_round_page(x) (((mach_vm_offset_t)(x) + vm_page_mask) & ~((mach_vm_offset_t)vm_page_mask))
+#define trunc_page_kernel(x) ((x) & (~vm_kernel_page_mask))
+#define round_page_kernel(x) trunc_page_kernel((x) + vm_kernel_page_mask)
 
 static inline mach_port_t mach_task_self(void)
 {
@@ -588,10 +1020,26 @@ static inline kern_return_t vm_inherit(vm_map_t task, vm_address_t address, vm_s
     return mach_vm_inherit(task, address, size, new_inheritance);
 }
 
-/* The kern_return_t's name, where macOS gives a sentence. */
-static inline const char *mach_error_string(kern_return_t error_value)
+/* mach/mach_error.h: macOS's sentences ("(os/kern) invalid address"). */
+static inline char *mach_error_string(mach_error_t error_value)
 {
-    return pk_kern_return_name(error_value);
+    return (char *)(uintptr_t)pk_mach_error_string(error_value);
+}
+
+static inline char *mach_error_type(mach_error_t error_value)
+{
+    return (char *)(uintptr_t)pk_mach_error_type(error_value);
+}
+
+/* Prints str and the sentence to standard error; a code macOS has no
+ * sentence for comes with its subsystem and number, as there. */
+static inline void mach_error(const char *str, mach_error_t error_value)
+{
+    if (pk_mach_error_known(error_value))
+        fprintf(stderr, "%s %s\n", str, mach_error_string(error_value));
+    else
+        fprintf(stderr, "%s %s %s (%x)\n", str, mach_error_type(error_value), mach_error_string(error_value),
+                (unsigned int)error_value);
 }
 
 #ifdef __cplusplus

@@ -395,6 +395,16 @@ PK_EXPORT const char *PK_NONNULL pk_error_name(int error);
 /** The symbolic name of a kern_return_t ("KERN_NO_SPACE"). */
 PK_EXPORT const char *PK_NONNULL pk_kern_return_name(int kern_return);
 
+/**
+ * macOS's sentence for a Mach error ("(os/kern) no space available"), as
+ * its mach_error_string gives it, for every kern_return_t and Mach IPC code;
+ * the subsystem's name ("(os/kern)") for pk_mach_error_type, or "(?/?)";
+ * and whether the code is one macOS has a sentence for.
+ */
+PK_EXPORT const char *PK_NONNULL pk_mach_error_string(int error);
+PK_EXPORT const char *PK_NONNULL pk_mach_error_type(int error);
+PK_EXPORT bool pk_mach_error_known(int error);
+
 #ifdef __cplusplus
 }
 #endif
