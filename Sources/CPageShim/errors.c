@@ -51,6 +51,9 @@ static const struct rule rules[] = {
     {PK_OP_REMAP_FIXED, EFAULT, PK_KERN_INVALID_ADDRESS},
     {PK_OP_REMAP_FIXED, EEXIST, PK_KERN_NO_SPACE},
     {PK_OP_REMAP_FIXED, ENOMEM, PK_KERN_INVALID_ADDRESS},
+    {PK_OP_TRANSFER, EFAULT, PK_KERN_INVALID_ADDRESS},
+    {PK_OP_TRANSFER, ENOMEM, PK_KERN_NO_SPACE}, /* no room for mach_vm_read's copy */
+    {PK_OP_TRANSFER, EBADMSG, PK_MACH_SEND_INVALID_MEMORY},
     {0, EINVAL, PK_KERN_INVALID_ARGUMENT},
     {0, EACCES, PK_KERN_PROTECTION_FAILURE},
     {0, EPERM, PK_KERN_PROTECTION_FAILURE},
@@ -101,6 +104,7 @@ static const char *own_error_name(int error)
     case ERANGE: return "ERANGE";
     case EMFILE: return "EMFILE";
     case EFBIG: return "EFBIG";
+    case EBADMSG: return "EBADMSG";
     default: return "unknown errno";
     }
 }
@@ -136,6 +140,7 @@ const char *pk_kern_return_name(int kern_return)
     case PK_MACH_SEND_INVALID_RIGHT: return "MACH_SEND_INVALID_RIGHT";
     case PK_KERN_NOT_SUPPORTED: return "KERN_NOT_SUPPORTED";
     case PK_MACH_SEND_INVALID_DEST: return "MACH_SEND_INVALID_DEST";
+    case PK_MACH_SEND_INVALID_MEMORY: return "MACH_SEND_INVALID_MEMORY";
     default: return "unknown kern_return_t";
     }
 }

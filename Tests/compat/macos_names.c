@@ -81,6 +81,7 @@ SAME(KERN_RETURN_MAX, 0x100);
 SAME(ERR_SUCCESS, 0);
 SAME(err_mach_ipc, 0x10000000);
 SAME(MACH_SEND_INVALID_DEST, 0x10000003);
+SAME(MACH_SEND_INVALID_MEMORY, 0x1000000c);
 
 /* vm_statistics.h: every tag */
 SAME(VM_MEMORY_MALLOC, 1);
@@ -420,6 +421,23 @@ int main(void)
         failures++;
     }
     failures += mach_vm_deallocate(mach_task_self(), address, size) != KERN_SUCCESS;
+    /* Moving bytes, as a debugger or a ring buffer does. */
+    static char source[64] = "copied by the Mach calls", target[64];
+    mach_vm_size_t outsize = 0;
+    kr = mach_vm_read_overwrite(mach_task_self(), (mach_vm_address_t)source, sizeof source,
+                                (mach_vm_address_t)target, &outsize);
+    failures += kr != KERN_SUCCESS || outsize != sizeof source || strcmp(target, source) != 0;
+    failures += mach_vm_write(mach_task_self(), (mach_vm_address_t)target, (vm_offset_t)"written", 8) != KERN_SUCCESS;
+    failures += mach_vm_copy(mach_task_self(), (mach_vm_address_t)target, 8, (mach_vm_address_t)source) != KERN_SUCCESS;
+    vm_offset_t copy = 0;
+    mach_msg_type_number_t copied = 0;
+    failures += mach_vm_read(mach_task_self(), (mach_vm_address_t)source, 8, &copy, &copied) != KERN_SUCCESS ||
+                copied != 8 || strcmp((const char *)copy, "written") != 0;
+    failures += vm_deallocate(mach_task_self(), copy, copied) != KERN_SUCCESS;
+    read_list[0].address = (mach_vm_address_t)source;
+    read_list[0].size = 8;
+    failures += mach_vm_read_list(mach_task_self(), read_list, 1) != KERN_SUCCESS ||
+                mach_vm_deallocate(mach_task_self(), read_list[0].address, 8) != KERN_SUCCESS;
     (void)port, (void)task, (void)map, (void)read_map, (void)offset, (void)short_address, (void)short_size;
     (void)data, (void)pointer, (void)protection, (void)inheritance, (void)behavior, (void)control;
     (void)sync_flags, (void)attribute, (void)attribute_value, (void)count, (void)depth, (void)disposition;

@@ -142,6 +142,7 @@ typedef mach_error_t (*mach_error_fn_t)(void);
 #define MACH_SEND_INVALID_RIGHT PK_MACH_SEND_INVALID_RIGHT
 #define KERN_NOT_SUPPORTED PK_KERN_NOT_SUPPORTED
 #define MACH_SEND_INVALID_DEST PK_MACH_SEND_INVALID_DEST
+#define MACH_SEND_INVALID_MEMORY PK_MACH_SEND_INVALID_MEMORY
 /* The rest of XNU's kern_return.h, for code that names them; PageKit's
  * calls return only the codes above. */
 #define KERN_NOT_RECEIVER 7
@@ -1018,6 +1019,129 @@ static inline kern_return_t vm_inherit(vm_map_t task, vm_address_t address, vm_s
                                        vm_inherit_t new_inheritance)
 {
     return mach_vm_inherit(task, address, size, new_inheritance);
+}
+
+/* Moving bytes: XNU's checks and codes (pk_copy in pagekit.h). */
+
+static inline kern_return_t mach_vm_read(vm_map_read_t task, mach_vm_address_t address, mach_vm_size_t size,
+                                         vm_offset_t *data, mach_msg_type_number_t *count)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    /* The count is 32 bits wide: XNU refuses more before anything else. */
+    if (size > 0xFFFFFFFFu || data == NULL || count == NULL)
+        return pk_mach_result(PK_OP_TRANSFER, -EINVAL);
+    uintptr_t copy = 0;
+    int error = pk_read((uintptr_t)address, (size_t)size, &copy);
+    if (error == 0) {
+        *data = copy;
+        *count = (mach_msg_type_number_t)size;
+    }
+    return pk_mach_result(PK_OP_TRANSFER, error);
+}
+
+static inline kern_return_t vm_read(vm_map_read_t task, vm_address_t address, vm_size_t size, vm_offset_t *data,
+                                    mach_msg_type_number_t *count)
+{
+    return mach_vm_read(task, address, size, data, count);
+}
+
+/* Every entry is read, whatever the others give; one that fails or asks
+ * for nothing comes back as address 0, size 0, and the result is the last
+ * read's, as on XNU. */
+static inline kern_return_t mach_vm_read_list(vm_map_read_t task, mach_vm_read_entry_t data_list, natural_t count)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (count > VM_MAP_ENTRY_MAX || (count > 0 && data_list == NULL))
+        return pk_mach_result(PK_OP_TRANSFER, -EINVAL);
+    kern_return_t result = KERN_SUCCESS;
+    for (natural_t i = 0; i < count; i++) {
+        if (data_list[i].size != 0) {
+            uintptr_t copy = 0;
+            int error = pk_read((uintptr_t)data_list[i].address, (size_t)data_list[i].size, &copy);
+            result = pk_mach_result(PK_OP_TRANSFER, error);
+            if (error == 0) {
+                data_list[i].address = copy;
+                continue;
+            }
+        }
+        data_list[i].address = 0;
+        data_list[i].size = 0;
+    }
+    return result;
+}
+
+static inline kern_return_t vm_read_list(vm_map_read_t task, vm_read_entry_t data_list, natural_t count)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (count > VM_MAP_ENTRY_MAX || (count > 0 && data_list == NULL))
+        return pk_mach_result(PK_OP_TRANSFER, -EINVAL);
+    struct mach_vm_read_entry wide[VM_MAP_ENTRY_MAX];
+    for (natural_t i = 0; i < count; i++) {
+        wide[i].address = data_list[i].address;
+        wide[i].size = data_list[i].size;
+    }
+    kern_return_t result = mach_vm_read_list(task, wide, count);
+    for (natural_t i = 0; i < count; i++) {
+        data_list[i].address = (vm_address_t)wide[i].address;
+        data_list[i].size = (vm_size_t)wide[i].size;
+    }
+    return result;
+}
+
+static inline kern_return_t mach_vm_read_overwrite(vm_map_read_t task, mach_vm_address_t address,
+                                                   mach_vm_size_t size, mach_vm_address_t data,
+                                                   mach_vm_size_t *outsize)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (outsize == NULL)
+        return pk_mach_result(PK_OP_TRANSFER, -EINVAL);
+    int error = pk_copy((uintptr_t)address, (size_t)size, (uintptr_t)data);
+    if (error == 0)
+        *outsize = size;
+    return pk_mach_result(PK_OP_TRANSFER, error);
+}
+
+static inline kern_return_t vm_read_overwrite(vm_map_read_t task, vm_address_t address, vm_size_t size,
+                                              vm_address_t data, vm_size_t *outsize)
+{
+    mach_vm_size_t wide = 0;
+    kern_return_t result = mach_vm_read_overwrite(task, address, size, data, outsize != NULL ? &wide : NULL);
+    if (result == KERN_SUCCESS)
+        *outsize = (vm_size_t)wide;
+    return result;
+}
+
+static inline kern_return_t mach_vm_write(vm_map_t task, mach_vm_address_t address, vm_offset_t data,
+                                          mach_msg_type_number_t count)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    return pk_mach_result(PK_OP_TRANSFER, pk_write((uintptr_t)address, (const void *)data, count));
+}
+
+static inline kern_return_t vm_write(vm_map_t task, vm_address_t address, vm_offset_t data,
+                                     mach_msg_type_number_t count)
+{
+    return mach_vm_write(task, address, data, count);
+}
+
+static inline kern_return_t mach_vm_copy(vm_map_t task, mach_vm_address_t source_address, mach_vm_size_t size,
+                                         mach_vm_address_t dest_address)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    return pk_mach_result(PK_OP_TRANSFER,
+                          pk_copy((uintptr_t)source_address, (size_t)size, (uintptr_t)dest_address));
+}
+
+static inline kern_return_t vm_copy(vm_map_t task, vm_address_t source_address, vm_size_t size,
+                                    vm_address_t dest_address)
+{
+    return mach_vm_copy(task, source_address, size, dest_address);
 }
 
 /* mach/mach_error.h: macOS's sentences ("(os/kern) invalid address"). */

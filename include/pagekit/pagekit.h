@@ -343,6 +343,31 @@ PK_EXPORT int pk_feature_status(unsigned int feature);
 PK_EXPORT const char *PK_NULLABLE pk_feature_name(unsigned int feature);
 
 /* Operations, for pk_kern_return(). */
+/*
+ * Moving bytes (mach_vm_copy, mach_vm_read_overwrite, mach_vm_read,
+ * mach_vm_write), checked before anything moves, as XNU checks them: the
+ * source must be readable and the destination writable, page by page, the
+ * source first. A hole (PageKit's own memory counting as one), a range
+ * that wraps or leaves the address space, or in a transfer of at most 16
+ * KiB (32 KiB off x86-64) any page without the access: -EFAULT
+ * (KERN_INVALID_ADDRESS). In a larger one, a page without the access
+ * before any hole: -EACCES (KERN_PROTECTION_FAILURE). Size 0 succeeds and
+ * looks at nothing. Overlapping ranges copy as memmove does. The bytes move
+ * in the kernel: a page taken away meanwhile gives -EFAULT, never a
+ * signal (and the destination may then hold part of the data).
+ *
+ * pk_copy copies size bytes from source to destination. pk_read copies
+ * them into new memory (pk_allocate anywhere, freed with pk_deallocate):
+ * at the start of its first page for at most 16 KiB (32 KiB), else at the
+ * source's offset in its page, zeros around; *data is set on success
+ * only. pk_write copies size bytes of data to address; data that cannot be
+ * read gives -EBADMSG (MACH_SEND_INVALID_MEMORY), before the destination
+ * is looked at.
+ */
+PK_EXPORT int pk_copy(uintptr_t source, size_t size, uintptr_t destination);
+PK_EXPORT int pk_read(uintptr_t address, size_t size, uintptr_t *PK_NULLABLE data);
+PK_EXPORT int pk_write(uintptr_t address, const void *PK_NULLABLE data, size_t size);
+
 enum pk_operation {
     PK_OP_ALLOCATE = 1,       /* pk_allocate with PK_ALLOC_ANYWHERE */
     PK_OP_ALLOCATE_FIXED,     /* pk_allocate at a given address */
@@ -359,6 +384,7 @@ enum pk_operation {
     PK_OP_REMAP,              /* pk_remap anywhere */
     PK_OP_REMAP_FIXED,        /* pk_remap at a given address */
     PK_OP_INHERIT,
+    PK_OP_TRANSFER,           /* pk_copy, pk_read, pk_write */
 };
 
 /* XNU's kern_return_t values. */
@@ -381,6 +407,8 @@ enum pk_operation {
 #define PK_MACH_SEND_INVALID_DEST 0x10000003
 /* ... and a port argument in it that names nothing. */
 #define PK_MACH_SEND_INVALID_RIGHT 0x1000000a
+/* ... and out-of-line data in it that cannot be read (mach_vm_write). */
+#define PK_MACH_SEND_INVALID_MEMORY 0x1000000c
 
 /**
  * The Mach kern_return_t for an operation's result (0 or an errno, of either
