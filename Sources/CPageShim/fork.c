@@ -116,6 +116,9 @@ static void after_fork_in_parent(void)
 static void after_fork_in_child(void)
 {
     pk_table_fork_reset();
+    /* A child inherits no locked pages, on Linux as on XNU. */
+    for (struct pk_entry *entry = pk_table_ceiling(0); entry != NULL; entry = pk_table_next(entry))
+        entry->wired = 0;
     drop_snapshots(true);
     pk_kernel_maps_reset();
 }

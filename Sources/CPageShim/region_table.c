@@ -274,7 +274,7 @@ static bool mergeable(const struct pk_entry *lower, const struct pk_entry *upper
            lower->flags == upper->flags &&
            lower->protection == upper->protection && lower->max_protection == upper->max_protection &&
            lower->inheritance == upper->inheritance && lower->tag == upper->tag &&
-           same_name(lower->name, upper->name);
+           lower->wired == upper->wired && same_name(lower->name, upper->name);
 }
 
 struct pk_entry *pk_table_coalesce_entry(struct pk_entry *entry)

@@ -73,6 +73,7 @@ struct pk_entry {
     uint32_t backing_page;          /* where in the backing start lies, in pages */
     uint16_t flags;
     uint8_t protection, max_protection, inheritance, tag;
+    uint16_t wired; /* user wirings (mach_vm_wire), as XNU's user_wired_count */
 };
 
 /* Entries an operation may need, taken before it changes anything so

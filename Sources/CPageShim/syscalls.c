@@ -148,6 +148,26 @@ int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector)
     return error ? -error : result(mincore((void *)address, length, vector));
 }
 
+/* Straight to the kernel: the sanitizers' runtimes make mlock and
+ * munlock do nothing, and wiring must be the same under them. */
+int pk_sys_mlock(uintptr_t address, size_t length)
+{
+    int error = injected(PK_SYS_MLOCK);
+    return error ? -error : result(syscall(SYS_mlock, (unsigned long)address, (unsigned long)length));
+}
+
+int pk_sys_munlock(uintptr_t address, size_t length)
+{
+    int error = injected(PK_SYS_MLOCK);
+    return error ? -error : result(syscall(SYS_munlock, (unsigned long)address, (unsigned long)length));
+}
+
+int pk_sys_msync(uintptr_t address, size_t length, int flags)
+{
+    int error = injected(PK_SYS_MSYNC);
+    return error ? -error : result(msync((void *)address, length, flags));
+}
+
 int pk_sys_memfd(const char *name, uint64_t size)
 {
     /* Sealable, so that an entry handed out read-only can be sealed. */

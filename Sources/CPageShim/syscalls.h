@@ -26,6 +26,7 @@ enum pk_syscall {
     PK_SYS_MSEAL,
     PK_SYS_MINCORE,
     PK_SYS_MSYNC,
+    PK_SYS_MLOCK, /* mlock and munlock */
     PK_SYS_COUNT
 };
 
@@ -39,6 +40,10 @@ int pk_sys_madvise(uintptr_t address, size_t length, int advice);
 int pk_sys_name_anon(uintptr_t address, size_t length, const char *name);
 int pk_sys_mseal(uintptr_t address, size_t length);
 int pk_sys_mincore(uintptr_t address, size_t length, unsigned char *vector);
+int pk_sys_mlock(uintptr_t address, size_t length);
+int pk_sys_munlock(uintptr_t address, size_t length);
+/* msync with MS_* flags: 0 or a negative errno. */
+int pk_sys_msync(uintptr_t address, size_t length, int flags);
 /* A memfd of size bytes, close-on-exec: the descriptor, or a negative
  * errno. */
 int pk_sys_memfd(const char *name, uint64_t size);

@@ -125,6 +125,9 @@ typedef mach_error_t (*mach_error_fn_t)(void);
 #define MACH_PORT_RIGHT_NUMBER ((mach_port_right_t)6)
 /* The port name this process calls itself; any other task is a dead port. */
 #define PK_MACH_TASK_SELF ((mach_port_t)0x203)
+/* The host's port. Linux decides who may lock memory (RLIMIT_MEMLOCK,
+ * CAP_IPC_LOCK), so it serves as the privileged host port too. */
+#define PK_MACH_HOST_SELF ((mach_port_t)0x103)
 
 #define KERN_SUCCESS PK_KERN_SUCCESS
 #define KERN_INVALID_ADDRESS PK_KERN_INVALID_ADDRESS
@@ -669,6 +672,11 @@ static inline mach_port_t mach_task_self(void)
     return PK_MACH_TASK_SELF;
 }
 
+static inline mach_port_t mach_host_self(void)
+{
+    return PK_MACH_HOST_SELF;
+}
+
 /* The one place the Mach calls turn a native result into a kern_return_t. */
 static inline kern_return_t pk_mach_result(enum pk_operation operation, int error)
 {
@@ -1142,6 +1150,31 @@ static inline kern_return_t vm_copy(vm_map_t task, vm_address_t source_address, 
                                     vm_address_t dest_address)
 {
     return mach_vm_copy(task, source_address, size, dest_address);
+}
+
+/* Wiring: mlock, counted as XNU counts it (pk_wire). The request goes to
+ * the host port: a null or dead one fails to send; another name is not a
+ * privileged host; a task other than this one is no task. */
+static inline kern_return_t mach_vm_wire(host_priv_t host_priv, vm_map_t task, mach_vm_address_t address,
+                                         mach_vm_size_t size, vm_prot_t desired_access)
+{
+    if (host_priv == MACH_PORT_NULL || host_priv == MACH_PORT_DEAD)
+        return pk_mach_invalid_destination();
+    if (host_priv != mach_host_self()) {
+        errno = EPERM;
+        return KERN_INVALID_HOST;
+    }
+    if (pk_mach_bad_task(task)) {
+        errno = ESRCH;
+        return KERN_INVALID_TASK;
+    }
+    return pk_mach_result(PK_OP_WIRE, pk_wire((uintptr_t)address, (size_t)size, (unsigned int)desired_access));
+}
+
+static inline kern_return_t vm_wire(host_priv_t host_priv, vm_map_t task, vm_address_t address, vm_size_t size,
+                                    vm_prot_t desired_access)
+{
+    return mach_vm_wire(host_priv, task, address, size, desired_access);
 }
 
 /* mach/mach_error.h: macOS's sentences ("(os/kern) invalid address"). */

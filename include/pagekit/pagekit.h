@@ -258,6 +258,9 @@ struct pk_region_info {
     /* PK_PURGEABLE_* state, or -1 when not purgeable. */
     int purgeable_state;
     unsigned int flags;
+    /* How many times pk_wire wired it and has not unwired it (0 for
+     * memory PageKit did not map). */
+    unsigned int user_wired_count;
     /* The region's name (its own, else its tag's), or "" when it has none;
      * for foreign mappings the kernel's name ("[heap]", a path). */
     char name[256];
@@ -364,6 +367,20 @@ PK_EXPORT const char *PK_NULLABLE pk_feature_name(unsigned int feature);
  * read gives -EBADMSG (MACH_SEND_INVALID_MEMORY), before the destination
  * is looked at.
  */
+/*
+ * Wires [trunc(address), round(address + size)) for access (mach_vm_wire:
+ * mlock), or unwires it when access is PK_PROT_NONE. Wirings are counted,
+ * as XNU counts them: a range is locked while any wiring holds it.
+ * Size 0 succeeds before anything is checked.
+ *
+ * Errors: EINVAL (access bits beyond XNU's, a range that wraps), ENOMEM
+ * (a hole, PageKit's own memory counting as one; unwiring: an unmapped
+ * start, later holes are passed over), EACCES (a page without the access,
+ * before any hole), EAGAIN (RLIMIT_MEMLOCK leaves no room, or the kernel
+ * cannot lock the pages), EOVERFLOW (an entry wired 65535 times).
+ */
+PK_EXPORT int pk_wire(uintptr_t address, size_t size, unsigned int access);
+
 PK_EXPORT int pk_copy(uintptr_t source, size_t size, uintptr_t destination);
 PK_EXPORT int pk_read(uintptr_t address, size_t size, uintptr_t *PK_NULLABLE data);
 PK_EXPORT int pk_write(uintptr_t address, const void *PK_NULLABLE data, size_t size);
@@ -385,6 +402,7 @@ enum pk_operation {
     PK_OP_REMAP_FIXED,        /* pk_remap at a given address */
     PK_OP_INHERIT,
     PK_OP_TRANSFER,           /* pk_copy, pk_read, pk_write */
+    PK_OP_WIRE,               /* pk_wire */
 };
 
 /* XNU's kern_return_t values. */
