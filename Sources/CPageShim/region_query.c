@@ -49,6 +49,7 @@ static void describe_entry(const struct pk_entry *entry, struct pk_region_info *
                  (entry->backing != NULL ? PK_REGION_SHARED : 0) |
                  (name != NULL && pk_has(PK_FEATURE_ANON_VMA_NAME) ? PK_REGION_NAME_IN_KERNEL : 0),
         .user_wired_count = entry->wired,
+        .behavior = (entry->flags & PK_ENTRY_BEHAVIOR_MASK) >> PK_ENTRY_BEHAVIOR_SHIFT,
     };
     if (name != NULL)
         strcpy(info->name, name);

@@ -62,6 +62,10 @@ struct pk_orphans {
 #define PK_ENTRY_SUPERPAGE 0x10u
 /* PageKit's own memory (arena.h): no user call may change it. */
 #define PK_ENTRY_INTERNAL 0x20u
+/* The access pattern mach_vm_behavior_set recorded (VM_BEHAVIOR_DEFAULT,
+ * RANDOM, SEQUENTIAL or RSEQNTL), in two bits. */
+#define PK_ENTRY_BEHAVIOR_SHIFT 6
+#define PK_ENTRY_BEHAVIOR_MASK (0x3u << PK_ENTRY_BEHAVIOR_SHIFT)
 
 struct pk_entry {
     RB_ENTRY(pk_entry) link;

@@ -772,8 +772,8 @@ static inline void pk_mach_basic_info(const struct pk_region_info *region, vm_re
     info->shared = (region->flags & PK_REGION_SHARED) != 0;
     info->reserved = 0;
     info->offset = 0;
-    info->behavior = VM_BEHAVIOR_DEFAULT;
-    info->user_wired_count = 0;
+    info->behavior = (vm_behavior_t)region->behavior;
+    info->user_wired_count = (unsigned short)region->user_wired_count;
 }
 
 static inline void pk_mach_extended_info(const struct pk_region_info *region, vm_region_extended_info_t info)
@@ -1175,6 +1175,51 @@ static inline kern_return_t vm_wire(host_priv_t host_priv, vm_map_t task, vm_add
                                     vm_prot_t desired_access)
 {
     return mach_vm_wire(host_priv, task, address, size, desired_access);
+}
+
+/* Advice, write-back and caches (pk_behavior_set, pk_msync,
+ * pk_cache_attribute). */
+static inline kern_return_t mach_vm_behavior_set(vm_map_t task, mach_vm_address_t address, mach_vm_size_t size,
+                                                 vm_behavior_t new_behavior)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    return pk_mach_result(PK_OP_BEHAVIOR,
+                          pk_behavior_set((uintptr_t)address, (size_t)size, (unsigned int)new_behavior));
+}
+
+static inline kern_return_t vm_behavior_set(vm_map_t task, vm_address_t address, vm_size_t size,
+                                            vm_behavior_t new_behavior)
+{
+    return mach_vm_behavior_set(task, address, size, new_behavior);
+}
+
+static inline kern_return_t mach_vm_msync(vm_map_t task, mach_vm_address_t address, mach_vm_size_t size,
+                                          vm_sync_t sync_flags)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    return pk_mach_result(PK_OP_SYNC, pk_msync((uintptr_t)address, (size_t)size, sync_flags));
+}
+
+static inline kern_return_t vm_msync(vm_map_t task, vm_address_t address, vm_size_t size, vm_sync_t sync_flags)
+{
+    return mach_vm_msync(task, address, size, sync_flags);
+}
+
+static inline kern_return_t mach_vm_machine_attribute(vm_map_t task, mach_vm_address_t address,
+                                                      mach_vm_size_t size, vm_machine_attribute_t attribute,
+                                                      vm_machine_attribute_val_t *value)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    return pk_mach_result(PK_OP_ATTRIBUTE, pk_cache_attribute((uintptr_t)address, (size_t)size, attribute, value));
+}
+
+static inline kern_return_t vm_machine_attribute(vm_map_t task, vm_address_t address, vm_size_t size,
+                                                 vm_machine_attribute_t attribute, vm_machine_attribute_val_t *value)
+{
+    return mach_vm_machine_attribute(task, address, size, attribute, value);
 }
 
 /* mach/mach_error.h: macOS's sentences ("(os/kern) invalid address"). */

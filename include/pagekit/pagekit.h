@@ -261,6 +261,9 @@ struct pk_region_info {
     /* How many times pk_wire wired it and has not unwired it (0 for
      * memory PageKit did not map). */
     unsigned int user_wired_count;
+    /* PK_BEHAVIOR_DEFAULT, RANDOM, SEQUENTIAL or RSEQNTL, as pk_behavior_set
+     * recorded it (DEFAULT for memory PageKit did not map). */
+    unsigned int behavior;
     /* The region's name (its own, else its tag's), or "" when it has none;
      * for foreign mappings the kernel's name ("[heap]", a path). */
     char name[256];
@@ -381,6 +384,82 @@ PK_EXPORT const char *PK_NULLABLE pk_feature_name(unsigned int feature);
  */
 PK_EXPORT int pk_wire(uintptr_t address, size_t size, unsigned int access);
 
+/* Mach's behaviours (XNU's VM_BEHAVIOR_* values). */
+#define PK_BEHAVIOR_DEFAULT 0u
+#define PK_BEHAVIOR_RANDOM 1u
+#define PK_BEHAVIOR_SEQUENTIAL 2u
+#define PK_BEHAVIOR_RSEQNTL 3u
+#define PK_BEHAVIOR_WILLNEED 4u
+#define PK_BEHAVIOR_DONTNEED 5u
+#define PK_BEHAVIOR_FREE 6u
+#define PK_BEHAVIOR_ZERO_WIRED_PAGES 7u
+#define PK_BEHAVIOR_REUSABLE 8u
+#define PK_BEHAVIOR_REUSE 9u
+#define PK_BEHAVIOR_CAN_REUSE 10u
+#define PK_BEHAVIOR_PAGEOUT 11u
+#define PK_BEHAVIOR_ZERO 12u
+#define PK_BEHAVIOR_LAST_VALID PK_BEHAVIOR_ZERO
+
+/*
+ * Advice on [trunc(address), round(address + size)) with Mach's meanings
+ * (mach_vm_behavior_set): DEFAULT, RANDOM, SEQUENTIAL and RSEQNTL are
+ * recorded (region reports give them back) and passed on to madvise;
+ * WILLNEED reads ahead; DONTNEED ages the pages and keeps their data;
+ * FREE and REUSABLE let the kernel take them; REUSE and CAN_REUSE undo
+ * that; ZERO_WIRED_PAGES is accepted; PAGEOUT pages out (MADV_PAGEOUT);
+ * ZERO makes the pages read as zeros. The value is checked first, then
+ * size 0 succeeds.
+ *
+ * Errors: EINVAL (a value above PK_BEHAVIOR_LAST_VALID, a range that
+ * wraps), ENOSPC (outside the usable address range), ENOMEM (a hole,
+ * PageKit's own memory counting as one), EACCES (ZERO_WIRED_PAGES or ZERO
+ * on a page without WRITE, ZERO on an executable page), EAGAIN (the kernel
+ * could not act).
+ */
+PK_EXPORT int pk_behavior_set(uintptr_t address, size_t size, unsigned int behavior);
+
+/* Mach's sync flags (XNU's VM_SYNC_* values). */
+#define PK_SYNC_ASYNCHRONOUS 0x01u
+#define PK_SYNC_SYNCHRONOUS 0x02u
+#define PK_SYNC_INVALIDATE 0x04u
+#define PK_SYNC_KILLPAGES 0x08u
+#define PK_SYNC_DEACTIVATE 0x10u
+#define PK_SYNC_CONTIGUOUS 0x20u
+#define PK_SYNC_REUSABLEPAGES 0x40u
+
+/*
+ * mach_vm_msync on each mapped part of [trunc(address), round(address +
+ * size)): SYNCHRONOUS and ASYNCHRONOUS write file pages back, INVALIDATE
+ * drops cached copies, KILLPAGES discards the pages (and stops at the
+ * first hole), DEACTIVATE ages them, REUSABLEPAGES lets the kernel take
+ * them. Holes are passed over unless CONTIGUOUS is set. Size 0 succeeds
+ * first; unknown bits are ignored, as on XNU.
+ *
+ * Errors: EINVAL (SYNCHRONOUS with ASYNCHRONOUS), EFAULT (a range that
+ * wraps), ENOMEM (CONTIGUOUS and a hole, PageKit's own memory counting as
+ * one: nothing was done), EAGAIN (the kernel could not act), EIO (writing
+ * back failed).
+ */
+PK_EXPORT int pk_msync(uintptr_t address, size_t size, unsigned int flags);
+
+/* Mach's machine attributes (XNU's MATTR_* values). */
+#define PK_MATTR_CACHE 1u
+#define PK_MATTR_MIGRATE 2u
+#define PK_MATTR_REPLICATE 4u
+
+/*
+ * mach_vm_machine_attribute: only PK_MATTR_CACHE is known, as on XNU, and
+ * it does what XNU does on this machine: on x86-64, whose caches need no
+ * help, any page of the range in memory gives EFAULT (XNU has no cache
+ * operation there and says KERN_INVALID_ADDRESS); elsewhere the
+ * instruction cache is made to see the range's data. *value is not read.
+ *
+ * Errors: EINVAL (a range that wraps), EFAULT (outside the usable address
+ * range, another attribute, or the x86-64 case above), ENXIO (a hole in
+ * the range, PageKit's own memory counting as one: KERN_FAILURE).
+ */
+PK_EXPORT int pk_cache_attribute(uintptr_t address, size_t size, unsigned int attribute, int *PK_NULLABLE value);
+
 PK_EXPORT int pk_copy(uintptr_t source, size_t size, uintptr_t destination);
 PK_EXPORT int pk_read(uintptr_t address, size_t size, uintptr_t *PK_NULLABLE data);
 PK_EXPORT int pk_write(uintptr_t address, const void *PK_NULLABLE data, size_t size);
@@ -403,6 +482,9 @@ enum pk_operation {
     PK_OP_INHERIT,
     PK_OP_TRANSFER,           /* pk_copy, pk_read, pk_write */
     PK_OP_WIRE,               /* pk_wire */
+    PK_OP_BEHAVIOR,           /* pk_behavior_set */
+    PK_OP_SYNC,               /* pk_msync */
+    PK_OP_ATTRIBUTE,          /* pk_cache_attribute */
 };
 
 /* XNU's kern_return_t values. */
