@@ -18,6 +18,7 @@
 #include <pagekit/pagekit.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -596,6 +597,55 @@ static void transfer_cases(void)
     check(pk_deallocate(pair.destination, MIB), "pk_deallocate");
 }
 
+/* What pages are: mach_vm_page_range_query of 1 GiB (a quarter of it
+ * written) against reading its /proc/self/pagemap entries directly. */
+#define GIB ((size_t)1 << 30)
+
+struct range_query {
+    uintptr_t region;
+    int *dispositions;
+    uint64_t *entries;
+};
+
+static void pagekit_range_query(void *context, int iterations)
+{
+    struct range_query *query = context;
+    for (int i = 0; i < iterations; i++) {
+        size_t count = GIB / page;
+        check(pk_page_range_query(query->region, GIB, query->dispositions, &count), "pk_page_range_query");
+    }
+}
+
+static void raw_pagemap(void *context, int iterations)
+{
+    struct range_query *query = context;
+    for (int i = 0; i < iterations; i++) {
+        int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+        size_t bytes = GIB / page * sizeof(uint64_t);
+        if (fd < 0 || pread(fd, query->entries, bytes, (off_t)(query->region / page * sizeof(uint64_t))) !=
+                          (ssize_t)bytes)
+            check(-EIO, "pagemap");
+        close(fd);
+    }
+}
+
+static void page_query_case(void)
+{
+    struct range_query query = {0, malloc(GIB / page * sizeof(int)), malloc(GIB / page * sizeof(uint64_t))};
+    check(query.dispositions == NULL || query.entries == NULL ? -ENOMEM : 0, "malloc");
+    check(pk_allocate(&query.region, GIB, PK_ALLOC_ANYWHERE, NULL), "pk_allocate");
+    for (size_t at = 0; at < GIB; at += 4 * page)
+        ((volatile char *)query.region)[at] = 1;
+    memset(query.dispositions, 0, GIB / page * sizeof(int));
+    memset(query.entries, 0, GIB / page * sizeof(uint64_t));
+    double a, b, r;
+    measure(pagekit_range_query, &query, raw_pagemap, &query, 2, &a, &b, &r);
+    record("page range query of 1 GiB", "read its pagemap", a, b, r, 1.10);
+    check(pk_deallocate(query.region, GIB), "pk_deallocate");
+    free(query.dispositions);
+    free(query.entries);
+}
+
 /* The price of checking the kernel before the table refuses: a protect
  * above a lowered maximum (EACCES after one ownership query) against the
  * raw mprotect the same call would make were it allowed. */
@@ -777,6 +827,7 @@ int main(int argc, char **argv)
     threads_case();
     sharing_cases();
     transfer_cases();
+    page_query_case();
     refused_case();
     /* Alternating protections keep each region a mapping of its own, so
      * the count stays well below vm.max_map_count (65530 by default). */

@@ -1222,6 +1222,71 @@ static inline kern_return_t vm_machine_attribute(vm_map_t task, vm_address_t add
     return mach_vm_machine_attribute(task, address, size, attribute, value);
 }
 
+/* What pages are (pk_page_info, pk_page_range_query). */
+static inline kern_return_t mach_vm_page_info(vm_map_read_t task, mach_vm_address_t address,
+                                              vm_page_info_flavor_t flavor, vm_page_info_t info,
+                                              mach_msg_type_number_t *count)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    /* XNU takes this count or one less (a caller built before __pad). */
+    if (flavor != VM_PAGE_INFO_BASIC || info == NULL || count == NULL ||
+        (*count != VM_PAGE_INFO_BASIC_COUNT && *count != VM_PAGE_INFO_BASIC_COUNT - 1))
+        return pk_mach_result(PK_OP_PAGE_INFO, -EINVAL);
+    struct pk_page_info page;
+    int error = pk_page_info((uintptr_t)address, &page);
+    if (error == 0) {
+        vm_page_info_basic_t basic = (vm_page_info_basic_t)(void *)info;
+        basic->disposition = page.disposition;
+        basic->ref_count = page.ref_count;
+        basic->object_id = 0;
+        basic->offset = page.offset;
+        basic->depth = 0;
+        if (*count == VM_PAGE_INFO_BASIC_COUNT)
+            basic->__pad = 0;
+    }
+    return pk_mach_result(PK_OP_PAGE_INFO, error);
+}
+
+static inline kern_return_t mach_vm_page_query(vm_map_read_t task, mach_vm_offset_t offset,
+                                               integer_t *disposition, integer_t *ref_count)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (disposition == NULL || ref_count == NULL)
+        return pk_mach_result(PK_OP_PAGE_INFO, -EINVAL);
+    struct pk_page_info page;
+    int error = pk_page_info((uintptr_t)offset, &page);
+    if (error == 0) {
+        *disposition = page.disposition;
+        *ref_count = page.ref_count;
+    }
+    return pk_mach_result(PK_OP_PAGE_INFO, error);
+}
+
+static inline kern_return_t vm_map_page_query(vm_map_read_t task, vm_offset_t offset, integer_t *disposition,
+                                              integer_t *ref_count)
+{
+    return mach_vm_page_query(task, offset, disposition, ref_count);
+}
+
+/* A buffer that cannot be written gives EFAULT's own number, 14, as XNU
+ * returns copyout's errno as it is. */
+static inline kern_return_t mach_vm_page_range_query(vm_map_read_t task, mach_vm_offset_t address,
+                                                     mach_vm_size_t size, mach_vm_address_t dispositions,
+                                                     mach_vm_size_t *dispositions_count)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (dispositions_count == NULL)
+        return pk_mach_result(PK_OP_PAGE_QUERY, -EINVAL);
+    size_t count = (size_t)*dispositions_count;
+    int error = pk_page_range_query((uintptr_t)address, (size_t)size, (int *)(uintptr_t)dispositions, &count);
+    if (error == 0 || error == -EFAULT)
+        *dispositions_count = count;
+    return pk_mach_result(PK_OP_PAGE_QUERY, error);
+}
+
 /* mach/mach_error.h: macOS's sentences ("(os/kern) invalid address"). */
 static inline char *mach_error_string(mach_error_t error_value)
 {

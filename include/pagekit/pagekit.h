@@ -460,6 +460,45 @@ PK_EXPORT int pk_msync(uintptr_t address, size_t size, unsigned int flags);
  */
 PK_EXPORT int pk_cache_attribute(uintptr_t address, size_t size, unsigned int attribute, int *PK_NULLABLE value);
 
+/* What a page is (XNU's VM_PAGE_QUERY_* bits). */
+#define PK_PAGE_PRESENT 0x1
+#define PK_PAGE_REF 0x4
+#define PK_PAGE_DIRTY 0x8
+#define PK_PAGE_PAGED_OUT 0x10
+#define PK_PAGE_EXTERNAL 0x80
+
+struct pk_page_info {
+    int disposition; /* PK_PAGE_* bits; 0 for a page nothing maps */
+    int ref_count;   /* 0 unmapped, 1 private; shared pages: their views */
+    uint64_t offset; /* in the page's object (shared pages' memfd) */
+};
+
+/*
+ * The page at address (mach_vm_page_info, mach_vm_page_query), from
+ * /proc/self/pagemap: PRESENT and REF when it is in memory (Linux shows no
+ * referenced bit: present counts as referenced), DIRTY when written (a
+ * private page of the process's own, or shared anonymous pages), PAGED_OUT
+ * when in swap, EXTERNAL for a file's page. An address nothing maps, or
+ * PageKit's own memory, gives a zeroed answer, as XNU's does.
+ *
+ * Errors: EINVAL (info is NULL), EFAULT (the last page of the address
+ * space: KERN_INVALID_ADDRESS).
+ */
+PK_EXPORT int pk_page_info(uintptr_t address, struct pk_page_info *PK_NULLABLE info);
+
+/*
+ * The dispositions of the pages of [trunc(address), round(address +
+ * size)), into dispositions, at most *count of them; *count becomes how
+ * many were written (mach_vm_page_range_query). Size 0 or *count 0
+ * succeeds and leaves *count alone.
+ *
+ * Errors: EINVAL (count is NULL, the buffer or the range wraps), EFAULT
+ * (the buffer cannot be written: *count then includes the part that
+ * failed, and XNU returns the errno itself, 14).
+ */
+PK_EXPORT int pk_page_range_query(uintptr_t address, size_t size, int *PK_NULLABLE dispositions,
+                                  size_t *PK_NULLABLE count);
+
 PK_EXPORT int pk_copy(uintptr_t source, size_t size, uintptr_t destination);
 PK_EXPORT int pk_read(uintptr_t address, size_t size, uintptr_t *PK_NULLABLE data);
 PK_EXPORT int pk_write(uintptr_t address, const void *PK_NULLABLE data, size_t size);
@@ -485,6 +524,8 @@ enum pk_operation {
     PK_OP_BEHAVIOR,           /* pk_behavior_set */
     PK_OP_SYNC,               /* pk_msync */
     PK_OP_ATTRIBUTE,          /* pk_cache_attribute */
+    PK_OP_PAGE_INFO,          /* pk_page_info */
+    PK_OP_PAGE_QUERY,         /* pk_page_range_query */
 };
 
 /* XNU's kern_return_t values. */

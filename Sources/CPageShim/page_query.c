@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * page_query.c - pk_page_info and pk_page_range_query (mach_vm_page_info,
+ * mach_vm_page_query, mach_vm_page_range_query): what each page is, in
+ * Mach's VM_PAGE_QUERY_* bits, from /proc/self/pagemap and the kernel's
+ * mappings.
+ *
+ *   PRESENT | REF   the page is in memory (Linux does not show a user the
+ *                   referenced bit: a present page counts as referenced)
+ *   DIRTY           written: a private anonymous page of this process's own
+ *                   (not the shared zero page), or a shared anonymous page
+ *                   (memfd, which has nowhere else to be)
+ *   PAGED_OUT       in swap
+ *   EXTERNAL        backed by a file
+ *
+ * Unmapped pages, and PageKit's own memory, are 0, as XNU answers for
+ * addresses outside the task's map.
+ */
+#include "internal.h"
+
+#include <pagekit/pagekit.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PAGEMAP_PRESENT (1ull << 63)
+#define PAGEMAP_SWAPPED (1ull << 62)
+#define PAGEMAP_EXCLUSIVE (1ull << 56)
+
+/* Pages looked at a time: few calls for a large range. The buffers (208
+ * KiB) are the library's own, used with the table lock held, so that a
+ * query does not fault fresh memory in each time. */
+#define CHUNK 16384
+
+struct buffers {
+    uint64_t entries[CHUNK];
+    unsigned char cached[CHUNK];
+    int dispositions[CHUNK];
+};
+
+static struct buffers shared_buffers;
+
+/* Shared memory with no file of its own behind it. */
+static bool anonymous_file(const char *name)
+{
+    return strncmp(name, "/memfd:", 7) == 0 || strncmp(name, "/dev/zero", 9) == 0 || strncmp(name, "/SYSV", 5) == 0;
+}
+
+static int pagemap_open(void)
+{
+    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
+}
+
+/* The dispositions of pages [first, first + count) of one kind of mapping.
+ * Private anonymous memory is in memory where this process's page tables
+ * say; a file's or shared pages where the page cache has them (mincore),
+ * mapped here yet or not, as they are in their object on XNU. */
+static int describe(int pagemap, uintptr_t first, size_t count, const struct pk_kernel_mapping *mapping,
+                    int *dispositions, struct buffers *buffers)
+{
+    uint64_t *entries = buffers->entries;
+    unsigned char *cached = buffers->cached;
+    bool shmem = mapping->shared && (mapping->name[0] != '/' || anonymous_file(mapping->name));
+    bool file = mapping->name[0] == '/' && !anonymous_file(mapping->name);
+    bool object_pages = mapping->shared || file;
+    for (size_t done = 0; done < count;) {
+        size_t pages = count - done < CHUNK ? count - done : CHUNK;
+        uintptr_t at = first + done * pk_page();
+        off_t offset = (off_t)(at / pk_page() * sizeof entries[0]);
+        if (pread(pagemap, entries, pages * sizeof entries[0], offset) != (ssize_t)(pages * sizeof entries[0]))
+            return -EIO;
+        if (object_pages && pk_sys_mincore(at, pages * pk_page(), cached) != 0)
+            memset(cached, 0, pages);
+        if (!object_pages) {
+            /* Private anonymous memory, the common case, without a branch
+             * a page: present, written (this process's own page, not the
+             * shared zero page), or swapped. */
+            for (size_t i = 0; i < pages; i++) {
+                unsigned int present = (unsigned int)(entries[i] >> 63) & 1;
+                unsigned int own = (unsigned int)(entries[i] >> 56) & present;
+                unsigned int swapped = (unsigned int)(entries[i] >> 62) & 1 & ~present;
+                dispositions[done + i] = (int)(present * (PK_PAGE_PRESENT | PK_PAGE_REF) + own * PK_PAGE_DIRTY +
+                                               swapped * PK_PAGE_PAGED_OUT);
+            }
+            done += pages;
+            continue;
+        }
+        for (size_t i = 0; i < pages; i++) {
+            uint64_t entry = entries[i];
+            /* A private page of this process's own was written (a read
+             * maps the file's page). */
+            bool written = !mapping->shared && (entry & PAGEMAP_EXCLUSIVE) && (entry & PAGEMAP_PRESENT);
+            bool present = (entry & PAGEMAP_PRESENT) || (cached[i] & 1);
+            int disposition = 0;
+            if (present) {
+                disposition = PK_PAGE_PRESENT | PK_PAGE_REF;
+                if (shmem || written)
+                    disposition |= PK_PAGE_DIRTY;
+                if (file && !written)
+                    disposition |= PK_PAGE_EXTERNAL;
+            } else if (entry & PAGEMAP_SWAPPED) {
+                disposition = PK_PAGE_PAGED_OUT;
+            }
+            dispositions[done + i] = disposition;
+        }
+        done += pages;
+    }
+    return 0;
+}
+
+/* Dispositions of count pages from first, into dispositions. */
+static int dispositions_of(int pagemap, uintptr_t first, size_t count, int *dispositions, struct buffers *buffers)
+{
+    uintptr_t end = first + count * pk_page();
+    for (uintptr_t at = first; at < end;) {
+        struct pk_kernel_mapping mapping;
+        int error = pk_kernel_mapping(at, &mapping);
+        uintptr_t from = error == 0 && mapping.start > at ? mapping.start : at;
+        uintptr_t to = error != 0 ? end : mapping.end < end ? mapping.end : end;
+        if (error != 0 || mapping.start >= end)
+            from = to = end;
+        for (uintptr_t gap = at; gap < from; gap += pk_page())
+            dispositions[(gap - first) / pk_page()] = 0;
+        if (from >= to)
+            break;
+        const struct pk_entry *entry = pk_table_lookup(from);
+        if (entry != NULL && (entry->flags & PK_ENTRY_INTERNAL)) {
+            uintptr_t internal_end = entry->end < to ? entry->end : to;
+            for (uintptr_t page = from; page < internal_end; page += pk_page())
+                dispositions[(page - first) / pk_page()] = 0;
+            at = internal_end;
+            continue;
+        }
+        if ((error = describe(pagemap, from, (to - from) / pk_page(), &mapping,
+                              dispositions + (from - first) / pk_page(), buffers)) != 0)
+            return error;
+        at = to;
+    }
+    return 0;
+}
+
+int pk_page_info(uintptr_t address, struct pk_page_info *info)
+{
+    if (info == NULL)
+        return -EINVAL;
+    uintptr_t page = pk_trunc(address);
+    if (page > UINTPTR_MAX - pk_page())
+        return -EFAULT;
+    int pagemap = pagemap_open();
+    if (pagemap < 0)
+        return pagemap;
+    int error = pk_table_lock(), disposition = 0;
+    if (error == 0) {
+        error = dispositions_of(pagemap, page, 1, &disposition, &shared_buffers);
+        *info = (struct pk_page_info){.disposition = disposition, .offset = address - page};
+        /* XNU's count of the page's object's references, as near as
+         * PageKit knows it: the views and entries of shared pages. */
+        const struct pk_entry *entry = pk_table_lookup(page);
+        if (error == 0 && disposition != 0)
+            info->ref_count = entry != NULL && entry->backing != NULL ? (int)entry->backing->references : 1;
+        if (entry != NULL && entry->backing != NULL)
+            info->offset += (uint64_t)entry->backing_page * pk_page() + (page - entry->start);
+        pk_table_unlock();
+    }
+    close(pagemap);
+    return error;
+}
+
+int pk_page_range_query(uintptr_t address, size_t size, int *dispositions, size_t *count)
+{
+    if (count == NULL)
+        return -EINVAL;
+    if (*count > SIZE_MAX / sizeof(int) || (uintptr_t)dispositions > UINTPTR_MAX - *count * sizeof(int))
+        return -EINVAL;
+    if (address > UINTPTR_MAX - size)
+        return -EINVAL;
+    uintptr_t start = pk_trunc(address), end;
+    if (!pk_round(address + size, &end))
+        return -EINVAL;
+    if (size == 0 || *count == 0)
+        return 0;
+    size_t pages = (end - start) / pk_page(), wanted = pages < *count ? pages : *count;
+    int pagemap = pagemap_open();
+    if (pagemap < 0)
+        return pagemap;
+    struct buffers *buffers = &shared_buffers;
+    int error = 0;
+    size_t written = 0;
+    while (error == 0 && written < wanted) {
+        size_t n = wanted - written < CHUNK ? wanted - written : CHUNK;
+        if ((error = pk_table_lock()) != 0)
+            break;
+        error = dispositions_of(pagemap, start + written * pk_page(), n, buffers->dispositions, buffers);
+        /* Into the caller's buffer through the kernel: a bad buffer is an
+         * error, not a signal, and counts as written, as on XNU. */
+        if (error == 0 && pk_sys_read_process(getpid(), (uintptr_t)buffers->dispositions, dispositions + written,
+                                              n * sizeof(int)))
+            error = -EFAULT;
+        pk_table_unlock();
+        if (error == 0 || error == -EFAULT)
+            written += n;
+    }
+    close(pagemap);
+    if (error == 0 || error == -EFAULT)
+        *count = written;
+    return error;
+}
