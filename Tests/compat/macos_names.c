@@ -434,6 +434,32 @@ int main(void)
     failures += mach_vm_read(mach_task_self(), (mach_vm_address_t)source, 8, &copy, &copied) != KERN_SUCCESS ||
                 copied != 8 || strcmp((const char *)copy, "written") != 0;
     failures += vm_deallocate(mach_task_self(), copy, copied) != KERN_SUCCESS;
+    /* Wiring, advice, write-back, caches, what pages are. */
+    mach_vm_address_t page_address = 0;
+    failures += mach_vm_allocate(mach_task_self(), &page_address, vm_page_size, VM_FLAGS_ANYWHERE) != KERN_SUCCESS;
+    *(volatile char *)page_address = 1;
+    failures += mach_vm_wire(mach_host_self(), mach_task_self(), page_address, vm_page_size, VM_PROT_READ) !=
+                KERN_SUCCESS;
+    failures += mach_vm_wire(mach_host_self(), mach_task_self(), page_address, vm_page_size, VM_PROT_NONE) !=
+                KERN_SUCCESS;
+    failures += mach_vm_behavior_set(mach_task_self(), page_address, vm_page_size, VM_BEHAVIOR_SEQUENTIAL) !=
+                KERN_SUCCESS;
+    failures += mach_vm_msync(mach_task_self(), page_address, vm_page_size, VM_SYNC_ASYNCHRONOUS) != KERN_SUCCESS;
+    attribute_value = MATTR_VAL_CACHE_FLUSH;
+    kr = mach_vm_machine_attribute(mach_task_self(), page_address, vm_page_size, MATTR_CACHE, &attribute_value);
+    failures += kr != KERN_SUCCESS && kr != KERN_INVALID_ADDRESS;
+    integer_t page_references = 0;
+    failures += mach_vm_page_query(mach_task_self(), page_address, &disposition, &page_references) != KERN_SUCCESS ||
+                !(disposition & VM_PAGE_QUERY_PAGE_PRESENT);
+    count = VM_PAGE_INFO_BASIC_COUNT;
+    failures += mach_vm_page_info(mach_task_self(), page_address, VM_PAGE_INFO_BASIC, (vm_page_info_t)&page,
+                                  &count) != KERN_SUCCESS;
+    int dispositions[1];
+    mach_vm_size_t disposition_count = 1;
+    failures += mach_vm_page_range_query(mach_task_self(), page_address, vm_page_size,
+                                         (mach_vm_address_t)dispositions, &disposition_count) != KERN_SUCCESS ||
+                disposition_count != 1;
+    failures += mach_vm_deallocate(mach_task_self(), page_address, vm_page_size) != KERN_SUCCESS;
     read_list[0].address = (mach_vm_address_t)source;
     read_list[0].size = 8;
     failures += mach_vm_read_list(mach_task_self(), read_list, 1) != KERN_SUCCESS ||
