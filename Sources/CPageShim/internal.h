@@ -151,6 +151,9 @@ int pk_copy_pages_to_file(uintptr_t start, uintptr_t end, int fd, uint64_t offse
  * if it is the marker, it becomes the user's word, and true (purgeable.c). */
 bool pk_object_saved_word(const struct pk_object *object, uintptr_t page, uintptr_t *word);
 
+/* The bytes of volatile purgeable objects in memory (page_query.c). */
+int pk_volatile_resident(uint64_t *bytes);
+
 /* pk_inherit with the table locked, on a page range (inherit.c). */
 int pk_inherit_locked(uintptr_t start, size_t size, unsigned int inheritance);
 /* Moves each run of private PageKit pages in [start, end) onto shared

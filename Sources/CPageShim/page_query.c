@@ -208,3 +208,62 @@ int pk_page_range_query(uintptr_t address, size_t size, int *dispositions, size_
         *count = written;
     return error;
 }
+
+/* Adds the counts of [start, end) to counts, with the table lock held. */
+static int count_locked(int pagemap, uintptr_t start, uintptr_t end, struct pk_page_counts *counts)
+{
+    int error = 0;
+    for (uintptr_t at = start; error == 0 && at < end;) {
+        size_t n = (end - at) / pk_page() < CHUNK ? (end - at) / pk_page() : CHUNK;
+        error = dispositions_of(pagemap, at, n, shared_buffers.dispositions, &shared_buffers);
+        for (size_t i = 0; error == 0 && i < n; i++) {
+            int disposition = shared_buffers.dispositions[i];
+            counts->resident += (disposition & PK_PAGE_PRESENT) != 0;
+            counts->dirty += (disposition & PK_PAGE_DIRTY) != 0;
+            counts->swapped += (disposition & PK_PAGE_PAGED_OUT) != 0;
+        }
+        at += n * pk_page();
+    }
+    return error;
+}
+
+int pk_page_counts(uintptr_t address, size_t size, struct pk_page_counts *counts)
+{
+    if (counts == NULL || address > UINTPTR_MAX - size)
+        return -EINVAL;
+    *counts = (struct pk_page_counts){0};
+    uintptr_t start = pk_trunc(address), end;
+    if (!pk_round(address + size, &end))
+        return -EINVAL;
+    int pagemap = pagemap_open();
+    if (pagemap < 0)
+        return pagemap;
+    int error = pk_table_lock();
+    if (error == 0) {
+        error = count_locked(pagemap, start, end, counts);
+        pk_table_unlock();
+    }
+    close(pagemap);
+    return error;
+}
+
+int pk_volatile_resident(uint64_t *bytes)
+{
+    *bytes = 0;
+    int pagemap = pagemap_open();
+    if (pagemap < 0)
+        return pagemap;
+    int error = pk_table_lock();
+    if (error == 0) {
+        for (struct pk_object *object = pk_objects_first(); error == 0 && object != NULL;
+             object = pk_objects_next(object)) {
+            struct pk_page_counts counts = {0};
+            if (pk_object_state(object) == PK_PURGEABLE_VOLATILE &&
+                (error = count_locked(pagemap, object->start, object->end, &counts)) == 0)
+                *bytes += counts.resident * pk_page();
+        }
+        pk_table_unlock();
+    }
+    close(pagemap);
+    return error;
+}

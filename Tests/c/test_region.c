@@ -272,3 +272,137 @@ TEST(populate_faults_pages_in)
         CHECK_ERRNO(pk_populate(region, PAGE), -ENOMEM);
     }
 }
+
+/* mach_vm_region_recurse: Linux has no submaps, so every region is at
+ * depth 0; the count picks the structure, as on XNU, and the figures are
+ * the pages' own. */
+TEST(region_recurse_with_real_figures)
+{
+    uintptr_t region = allocate_or_die(4 * PAGE, PK_ALLOC_TAG(VM_MEMORY_FOUNDATION));
+    ((volatile char *)region)[0] = 1;
+    ((volatile char *)region)[PAGE] = 1;
+    CHECK_INT(((volatile char *)region)[2 * PAGE], 0);
+    CHECK_KR(mach_vm_wire(mach_host_self(), mach_task_self(), region, PAGE, VM_PROT_READ), KERN_SUCCESS, 0);
+    mach_vm_address_t address = region;
+    mach_vm_size_t size = 0;
+    natural_t depth = 5;
+    vm_region_submap_info_data_64_t info;
+    memset(&info, 0, sizeof info);
+    mach_msg_type_number_t count = VM_REGION_SUBMAP_INFO_COUNT_64;
+    CHECK_KR(mach_vm_region_recurse(mach_task_self(), &address, &size, &depth, (vm_region_recurse_info_t)&info,
+                                    &count),
+             KERN_SUCCESS, 0);
+    CHECK_INT(address, region);
+    CHECK_INT(size, PAGE); /* the wired page is an entry of its own */
+    CHECK_INT(depth, 0);
+    CHECK_INT(count, VM_REGION_SUBMAP_INFO_COUNT_64);
+    CHECK_INT(info.user_tag, VM_MEMORY_FOUNDATION);
+    CHECK_INT(info.pages_resident, 1);
+    CHECK_INT(info.pages_dirtied, 1);
+    CHECK_INT(info.pages_swapped_out, 0);
+    CHECK_INT(info.ref_count, 1);
+    CHECK_INT(info.share_mode, SM_PRIVATE);
+    CHECK_INT(info.is_submap, 0);
+    CHECK_INT(info.user_wired_count, 1);
+    CHECK_INT(info.protection, VM_PROT_DEFAULT);
+    CHECK_INT(info.max_protection, VM_PROT_ALL);
+    /* The rest: one page written, one read (the zero page), one untouched. */
+    address = region + PAGE;
+    count = VM_REGION_SUBMAP_INFO_V1_COUNT_64;
+    CHECK_KR(mach_vm_region_recurse(mach_task_self(), &address, &size, &depth, (vm_region_recurse_info_t)&info,
+                                    &count),
+             KERN_SUCCESS, 0);
+    CHECK_INT(count, VM_REGION_SUBMAP_INFO_V1_COUNT_64);
+    CHECK_INT(size, 3 * PAGE);
+    CHECK_INT(info.pages_resident, 2);
+    CHECK_INT(info.pages_dirtied, 1);
+    /* The short form, and counts too small for either. */
+    vm_region_submap_short_info_data_64_t brief;
+    memset(&brief, 0, sizeof brief);
+    count = VM_REGION_SUBMAP_SHORT_INFO_COUNT_64;
+    vm_address_t short_address = region;
+    vm_size_t short_size = 0;
+    CHECK_KR(vm_region_recurse_64(mach_task_self(), &short_address, &short_size, &depth,
+                                  (vm_region_recurse_info_t)&brief, &count),
+             KERN_SUCCESS, 0);
+    CHECK_INT(count, VM_REGION_SUBMAP_SHORT_INFO_COUNT_64);
+    CHECK_INT(brief.user_tag, VM_MEMORY_FOUNDATION);
+    CHECK_INT(brief.user_wired_count, 1);
+    count = VM_REGION_SUBMAP_SHORT_INFO_COUNT_64 - 1;
+    CHECK_KR(mach_vm_region_recurse(mach_task_self(), &address, &size, &depth, (vm_region_recurse_info_t)&info,
+                                    &count),
+             KERN_INVALID_ARGUMENT, EINVAL);
+    /* Nothing at or above: no region. */
+    address = (mach_vm_address_t)1 << 56;
+    count = VM_REGION_SUBMAP_INFO_COUNT_64;
+    CHECK_KR(mach_vm_region_recurse(mach_task_self(), &address, &size, &depth, (vm_region_recurse_info_t)&info,
+                                    &count),
+             KERN_INVALID_ADDRESS, ENOMEM);
+    CHECK_KR(vm_deallocate(mach_task_self(), region, 4 * PAGE), KERN_SUCCESS, 0);
+}
+
+/* The extended and top flavors of mach_vm_region count real pages. */
+TEST(region_extended_and_top_info_count_pages)
+{
+    uintptr_t region = allocate_or_die(3 * PAGE, 0);
+    ((volatile char *)region)[0] = 1;
+    mach_vm_address_t address = region;
+    mach_vm_size_t size = 0;
+    vm_region_extended_info_data_t extended;
+    memset(&extended, 0, sizeof extended);
+    mach_msg_type_number_t count = VM_REGION_EXTENDED_INFO_COUNT;
+    CHECK_KR(mach_vm_region(mach_task_self(), &address, &size, VM_REGION_EXTENDED_INFO,
+                            (vm_region_info_t)&extended, &count, NULL),
+             KERN_SUCCESS, 0);
+    CHECK_INT(extended.pages_resident, 1);
+    CHECK_INT(extended.pages_dirtied, 1);
+    CHECK_INT(extended.share_mode, SM_PRIVATE);
+    vm_region_top_info_data_t top;
+    memset(&top, 0, sizeof top);
+    count = VM_REGION_TOP_INFO_COUNT;
+    CHECK_KR(mach_vm_region(mach_task_self(), &address, &size, VM_REGION_TOP_INFO, (vm_region_info_t)&top, &count,
+                            NULL),
+             KERN_SUCCESS, 0);
+    CHECK_INT(count, VM_REGION_TOP_INFO_COUNT);
+    CHECK_INT(top.private_pages_resident, 1);
+    CHECK_INT(top.shared_pages_resident, 0);
+    CHECK_INT(top.share_mode, SM_PRIVATE);
+    CHECK_KR(vm_deallocate(mach_task_self(), region, 3 * PAGE), KERN_SUCCESS, 0);
+}
+
+/* task_info(TASK_VM_INFO): the kernel's own counts, the revision the
+ * count asks for. */
+TEST(region_task_vm_info)
+{
+    task_vm_info_data_t info;
+    memset(&info, 0x5A, sizeof info);
+    mach_msg_type_number_t count = TASK_VM_INFO_COUNT;
+    CHECK_KR(task_info(mach_task_self(), TASK_VM_INFO, (task_info_t)&info, &count), KERN_SUCCESS, 0);
+    CHECK_INT(count, TASK_VM_INFO_COUNT);
+    CHECK_INT(info.page_size, PAGE);
+    CHECK(info.virtual_size > 0 && info.resident_size > 0 && info.resident_size <= info.resident_size_peak);
+    CHECK(info.region_count > 0);
+    CHECK(info.phys_footprint > 0 && info.min_address < info.max_address);
+    /* A volatile purgeable object counts, and leaves the footprint. */
+    uintptr_t object = allocate_or_die(16 * PAGE, PK_ALLOC_PURGEABLE);
+    fill_pattern(object, 16 * PAGE, 3);
+    int state = VM_PURGABLE_VOLATILE;
+    CHECK_KR(vm_purgable_control(mach_task_self(), object, VM_PURGABLE_SET_STATE, &state), KERN_SUCCESS, 0);
+    count = TASK_VM_INFO_COUNT;
+    CHECK_KR(task_info(mach_task_self(), TASK_VM_INFO, (task_info_t)&info, &count), KERN_SUCCESS, 0);
+    CHECK(info.purgeable_volatile_virtual >= 16 * PAGE);
+    CHECK(info.purgeable_volatile_resident <= info.purgeable_volatile_virtual);
+    /* An older caller's count: its revision, nothing past it. */
+    memset(&info, 0x5A, sizeof info);
+    count = TASK_VM_INFO_REV1_COUNT + 1;
+    CHECK_KR(task_info(mach_task_self(), TASK_VM_INFO, (task_info_t)&info, &count), KERN_SUCCESS, 0);
+    CHECK_INT(count, TASK_VM_INFO_REV1_COUNT);
+    CHECK(info.min_address == 0x5A5A5A5A5A5A5A5AULL);
+    count = TASK_VM_INFO_REV0_COUNT - 1;
+    CHECK_KR(task_info(mach_task_self(), TASK_VM_INFO, (task_info_t)&info, &count), KERN_INVALID_ARGUMENT, EINVAL);
+    count = TASK_VM_INFO_COUNT;
+    CHECK_KR(task_info(mach_task_self(), TASK_VM_INFO + 100, (task_info_t)&info, &count), KERN_INVALID_ARGUMENT,
+             EINVAL);
+    CHECK_KR(task_info(MACH_PORT_NULL, TASK_VM_INFO, (task_info_t)&info, &count), MACH_SEND_INVALID_DEST, ESRCH);
+    CHECK_KR(vm_deallocate(mach_task_self(), object, 16 * PAGE), KERN_SUCCESS, 0);
+}

@@ -319,6 +319,10 @@ SAME(VM_REGION_SUBMAP_INFO_COUNT_64, 19);
 SAME(VM_REGION_SUBMAP_INFO_V1_COUNT_64, 17);
 SAME(VM_REGION_SUBMAP_INFO_V0_COUNT_64, 16);
 SAME(VM_REGION_SUBMAP_SHORT_INFO_COUNT_64, 12);
+SAME(TASK_VM_INFO, 22);
+SAME(TASK_VM_INFO_COUNT, 93);
+SAME(TASK_VM_INFO_REV0_COUNT, 36);
+SAME(sizeof(struct task_vm_info), 372);
 SAME(VM_PAGE_INFO_BASIC, 1);
 SAME(VM_PAGE_INFO_BASIC_COUNT, 8);
 SAME(VM_MAP_ENTRY_MAX, 256);
@@ -459,6 +463,16 @@ int main(void)
     failures += mach_vm_page_range_query(mach_task_self(), page_address, vm_page_size,
                                          (mach_vm_address_t)dispositions, &disposition_count) != KERN_SUCCESS ||
                 disposition_count != 1;
+    mach_vm_address_t walk = page_address;
+    mach_vm_size_t walk_size = 0;
+    count = VM_REGION_SUBMAP_INFO_COUNT_64;
+    failures += mach_vm_region_recurse(mach_task_self(), &walk, &walk_size, &depth, (vm_region_recurse_info_t)&submap,
+                                       &count) != KERN_SUCCESS ||
+                submap.pages_resident != 1;
+    task_vm_info_data_t vm_info;
+    count = TASK_VM_INFO_COUNT;
+    failures += task_info(mach_task_self(), TASK_VM_INFO, (task_info_t)&vm_info, &count) != KERN_SUCCESS ||
+                vm_info.phys_footprint == 0;
     failures += mach_vm_deallocate(mach_task_self(), page_address, vm_page_size) != KERN_SUCCESS;
     read_list[0].address = (mach_vm_address_t)source;
     read_list[0].size = 8;

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "pagekit.h"
 #include "sharing.h"
@@ -776,22 +777,56 @@ static inline void pk_mach_basic_info(const struct pk_region_info *region, vm_re
     info->user_wired_count = (unsigned short)region->user_wired_count;
 }
 
+/* The page figures Mach reports for a region. */
+struct pk_mach_pages {
+    unsigned int resident, dirtied, swapped_out, ref_count;
+    unsigned char share_mode;
+};
+
+static inline struct pk_mach_pages pk_mach_region_pages(const struct pk_region_info *region)
+{
+    struct pk_page_counts counts = {0, 0, 0};
+    struct pk_page_info first = {0, 0, 0};
+    bool shared = (region->flags & PK_REGION_SHARED) != 0;
+    if (pk_page_counts(region->start, region->size, &counts) != 0)
+        counts.resident = counts.dirty = counts.swapped = 0;
+    if (pk_page_info(region->start, &first) != 0 || first.ref_count == 0)
+        first.ref_count = 1;
+    struct pk_mach_pages pages;
+    pages.resident = (unsigned int)counts.resident;
+    pages.dirtied = (unsigned int)counts.dirty;
+    pages.swapped_out = (unsigned int)counts.swapped;
+    pages.ref_count = (unsigned int)first.ref_count;
+    pages.share_mode = (unsigned char)(shared ? SM_SHARED : counts.resident + counts.swapped == 0 ? SM_EMPTY
+                                                                                                : SM_PRIVATE);
+    return pages;
+}
+
 static inline void pk_mach_extended_info(const struct pk_region_info *region, vm_region_extended_info_t info)
 {
-    size_t resident = 0;
-    if (pk_resident_pages(region->start, region->size, &resident) != 0)
-        resident = 0;
+    struct pk_mach_pages pages = pk_mach_region_pages(region);
     info->protection = (vm_prot_t)region->protection;
     info->user_tag = region->tag;
-    info->pages_resident = (unsigned int)resident;
+    info->pages_resident = pages.resident;
     info->pages_shared_now_private = 0;
-    info->pages_swapped_out = 0;
-    info->pages_dirtied = 0;
-    info->ref_count = 1;
+    info->pages_swapped_out = pages.swapped_out;
+    info->pages_dirtied = pages.dirtied;
+    info->ref_count = pages.ref_count;
     info->shadow_depth = 0;
     info->external_pager = 0;
-    info->share_mode = (region->flags & PK_REGION_SHARED) ? SM_SHARED : resident == 0 ? SM_EMPTY : SM_PRIVATE;
+    info->share_mode = pages.share_mode;
     info->pages_reusable = 0;
+}
+
+static inline void pk_mach_top_info(const struct pk_region_info *region, vm_region_top_info_t info)
+{
+    struct pk_mach_pages pages = pk_mach_region_pages(region);
+    bool shared = pages.share_mode == SM_SHARED;
+    info->obj_id = 0;
+    info->ref_count = pages.ref_count;
+    info->private_pages_resident = shared ? 0 : pages.resident;
+    info->shared_pages_resident = shared ? pages.resident : 0;
+    info->share_mode = pages.share_mode;
 }
 
 static inline kern_return_t pk_mach_region(vm_map_read_t task, uintptr_t *address, uint64_t *size,
@@ -800,6 +835,7 @@ static inline kern_return_t pk_mach_region(vm_map_read_t task, uintptr_t *addres
 {
     mach_msg_type_number_t needed = flavor == VM_REGION_BASIC_INFO_64   ? VM_REGION_BASIC_INFO_COUNT_64
                                     : flavor == VM_REGION_EXTENDED_INFO ? VM_REGION_EXTENDED_INFO_COUNT
+                                    : flavor == VM_REGION_TOP_INFO      ? VM_REGION_TOP_INFO_COUNT
                                                                         : 0;
     if (pk_mach_bad_task(task))
         return pk_mach_invalid_destination();
@@ -813,6 +849,8 @@ static inline kern_return_t pk_mach_region(vm_map_read_t task, uintptr_t *addres
         return pk_mach_result(PK_OP_REGION, error);
     if (flavor == VM_REGION_BASIC_INFO_64)
         pk_mach_basic_info(&region, (vm_region_basic_info_64_t)(void *)info);
+    else if (flavor == VM_REGION_TOP_INFO)
+        pk_mach_top_info(&region, (vm_region_top_info_t)(void *)info);
     else
         pk_mach_extended_info(&region, (vm_region_extended_info_t)(void *)info);
     *address = region.start;
@@ -840,6 +878,211 @@ static inline kern_return_t vm_region_64(vm_map_read_t task, vm_address_t *addre
     if (result == KERN_SUCCESS)
         *size = (vm_size_t)region_size;
     return result;
+}
+
+/* Regions with their submaps (Linux has none: every region is at depth
+ * 0). The count picks the structure, as on XNU: at least
+ * VM_REGION_SUBMAP_INFO_V0_COUNT_64 the full one (as much of it as fits),
+ * at least VM_REGION_SUBMAP_SHORT_INFO_COUNT_64 the short one. */
+static inline kern_return_t pk_mach_region_recurse(vm_map_read_t task, uintptr_t *address, uint64_t *size,
+                                                   natural_t *depth, vm_region_recurse_info_t info,
+                                                   mach_msg_type_number_t *count)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (address == NULL || size == NULL || depth == NULL || info == NULL || count == NULL ||
+        *count < VM_REGION_SUBMAP_SHORT_INFO_COUNT_64)
+        return pk_mach_result(PK_OP_REGION, -EINVAL);
+    struct pk_region_info region;
+    uintptr_t where = *address;
+    int error = pk_region(&where, &region);
+    if (error != 0)
+        return pk_mach_result(PK_OP_REGION, error);
+    struct pk_mach_pages pages = pk_mach_region_pages(&region);
+    if (*count < VM_REGION_SUBMAP_INFO_V0_COUNT_64) {
+        vm_region_submap_short_info_64_t brief = (vm_region_submap_short_info_64_t)(void *)info;
+        brief->protection = (vm_prot_t)region.protection;
+        brief->max_protection = (vm_prot_t)region.max_protection;
+        brief->inheritance = region.inheritance;
+        brief->offset = 0;
+        brief->user_tag = region.tag;
+        brief->ref_count = pages.ref_count;
+        brief->shadow_depth = 0;
+        brief->external_pager = 0;
+        brief->share_mode = pages.share_mode;
+        brief->is_submap = 0;
+        brief->behavior = (vm_behavior_t)region.behavior;
+        brief->object_id = 0;
+        brief->user_wired_count = (unsigned short)region.user_wired_count;
+        *count = VM_REGION_SUBMAP_SHORT_INFO_COUNT_64;
+    } else {
+        vm_region_submap_info_64_t full = (vm_region_submap_info_64_t)(void *)info;
+        mach_msg_type_number_t filled = *count >= VM_REGION_SUBMAP_INFO_V2_COUNT_64   ? VM_REGION_SUBMAP_INFO_V2_COUNT_64
+                                        : *count >= VM_REGION_SUBMAP_INFO_V1_COUNT_64 ? VM_REGION_SUBMAP_INFO_V1_COUNT_64
+                                                                                      : VM_REGION_SUBMAP_INFO_V0_COUNT_64;
+        full->protection = (vm_prot_t)region.protection;
+        full->max_protection = (vm_prot_t)region.max_protection;
+        full->inheritance = region.inheritance;
+        full->offset = 0;
+        full->user_tag = region.tag;
+        full->pages_resident = pages.resident;
+        full->pages_shared_now_private = 0;
+        full->pages_swapped_out = pages.swapped_out;
+        full->pages_dirtied = pages.dirtied;
+        full->ref_count = pages.ref_count;
+        full->shadow_depth = 0;
+        full->external_pager = 0;
+        full->share_mode = pages.share_mode;
+        full->is_submap = 0;
+        full->behavior = (vm_behavior_t)region.behavior;
+        full->object_id = 0;
+        full->user_wired_count = (unsigned short)region.user_wired_count;
+        if (filled >= VM_REGION_SUBMAP_INFO_V1_COUNT_64)
+            full->pages_reusable = 0;
+        if (filled >= VM_REGION_SUBMAP_INFO_V2_COUNT_64)
+            full->object_id_full = 0;
+        *count = filled;
+    }
+    *address = region.start;
+    *size = region.size;
+    *depth = 0;
+    return KERN_SUCCESS;
+}
+
+static inline kern_return_t mach_vm_region_recurse(vm_map_read_t task, mach_vm_address_t *address,
+                                                   mach_vm_size_t *size, natural_t *nesting_depth,
+                                                   vm_region_recurse_info_t info, mach_msg_type_number_t *count)
+{
+    return pk_mach_region_recurse(task, (uintptr_t *)address, size, nesting_depth, info, count);
+}
+
+static inline kern_return_t vm_region_recurse_64(vm_map_read_t task, vm_address_t *address, vm_size_t *size,
+                                                 natural_t *nesting_depth, vm_region_recurse_info_t info,
+                                                 mach_msg_type_number_t *count)
+{
+    uint64_t region_size = 0;
+    kern_return_t result =
+        pk_mach_region_recurse(task, address, size != NULL ? &region_size : NULL, nesting_depth, info, count);
+    if (result == KERN_SUCCESS)
+        *size = (vm_size_t)region_size;
+    return result;
+}
+
+/* task_info: TASK_VM_INFO (pk_task_vm_info), the revision the count
+ * asks for, as XNU fills it; other flavors are not known here. */
+#define TASK_VM_INFO 22
+#define TASK_VM_INFO_PURGEABLE 23
+#pragma pack(push, 4)
+struct task_vm_info {
+    mach_vm_size_t virtual_size;
+    integer_t region_count;
+    integer_t page_size;
+    mach_vm_size_t resident_size;
+    mach_vm_size_t resident_size_peak;
+    mach_vm_size_t device;
+    mach_vm_size_t device_peak;
+    mach_vm_size_t internal;
+    mach_vm_size_t internal_peak;
+    mach_vm_size_t external;
+    mach_vm_size_t external_peak;
+    mach_vm_size_t reusable;
+    mach_vm_size_t reusable_peak;
+    mach_vm_size_t purgeable_volatile_pmap;
+    mach_vm_size_t purgeable_volatile_resident;
+    mach_vm_size_t purgeable_volatile_virtual;
+    mach_vm_size_t compressed;
+    mach_vm_size_t compressed_peak;
+    mach_vm_size_t compressed_lifetime;
+    mach_vm_size_t phys_footprint;
+    mach_vm_address_t min_address;
+    mach_vm_address_t max_address;
+    int64_t ledger_phys_footprint_peak;
+    int64_t ledger_purgeable_nonvolatile;
+    int64_t ledger_purgeable_novolatile_compressed;
+    int64_t ledger_purgeable_volatile;
+    int64_t ledger_purgeable_volatile_compressed;
+    int64_t ledger_tag_network_nonvolatile;
+    int64_t ledger_tag_network_nonvolatile_compressed;
+    int64_t ledger_tag_network_volatile;
+    int64_t ledger_tag_network_volatile_compressed;
+    int64_t ledger_tag_media_footprint;
+    int64_t ledger_tag_media_footprint_compressed;
+    int64_t ledger_tag_media_nofootprint;
+    int64_t ledger_tag_media_nofootprint_compressed;
+    int64_t ledger_tag_graphics_footprint;
+    int64_t ledger_tag_graphics_footprint_compressed;
+    int64_t ledger_tag_graphics_nofootprint;
+    int64_t ledger_tag_graphics_nofootprint_compressed;
+    int64_t ledger_tag_neural_footprint;
+    int64_t ledger_tag_neural_footprint_compressed;
+    int64_t ledger_tag_neural_nofootprint;
+    int64_t ledger_tag_neural_nofootprint_compressed;
+    uint64_t limit_bytes_remaining;
+    integer_t decompressions;
+    int64_t ledger_swapins;
+    int64_t ledger_tag_neural_nofootprint_total;
+    int64_t ledger_tag_neural_nofootprint_peak;
+};
+#pragma pack(pop)
+typedef struct task_vm_info task_vm_info_data_t;
+typedef struct task_vm_info *task_vm_info_t;
+#define TASK_VM_INFO_COUNT ((mach_msg_type_number_t)(sizeof(task_vm_info_data_t) / sizeof(natural_t)))
+#define TASK_VM_INFO_REV7_COUNT TASK_VM_INFO_COUNT
+#define TASK_VM_INFO_REV6_COUNT ((mach_msg_type_number_t)(TASK_VM_INFO_REV7_COUNT - 4))
+#define TASK_VM_INFO_REV5_COUNT ((mach_msg_type_number_t)(TASK_VM_INFO_REV6_COUNT - 2))
+#define TASK_VM_INFO_REV4_COUNT ((mach_msg_type_number_t)(TASK_VM_INFO_REV5_COUNT - 1))
+#define TASK_VM_INFO_REV3_COUNT ((mach_msg_type_number_t)(TASK_VM_INFO_REV4_COUNT - 2))
+#define TASK_VM_INFO_REV2_COUNT ((mach_msg_type_number_t)(TASK_VM_INFO_REV3_COUNT - 42))
+#define TASK_VM_INFO_REV1_COUNT ((mach_msg_type_number_t)(TASK_VM_INFO_REV2_COUNT - 4))
+#define TASK_VM_INFO_REV0_COUNT ((mach_msg_type_number_t)(TASK_VM_INFO_REV1_COUNT - 2))
+#define TASK_INFO_MAX 1024
+typedef integer_t task_info_data_t[TASK_INFO_MAX];
+
+static inline kern_return_t task_info(task_name_t task, task_flavor_t flavor, task_info_t info,
+                                      mach_msg_type_number_t *count)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_invalid_destination();
+    if (flavor != TASK_VM_INFO || info == NULL || count == NULL || *count < TASK_VM_INFO_REV0_COUNT)
+        return pk_mach_result(PK_OP_REGION, -EINVAL);
+    struct pk_task_vm_info native;
+    int error = pk_task_vm_info(&native);
+    if (error != 0)
+        return pk_mach_result(PK_OP_REGION, error);
+    /* Only the revisions the caller's count holds are written. */
+    mach_msg_type_number_t wanted = *count > TASK_VM_INFO_COUNT ? TASK_VM_INFO_COUNT : *count;
+    task_vm_info_data_t whole;
+    memset(&whole, 0, sizeof whole);
+    whole.virtual_size = native.virtual_size;
+    whole.region_count = (integer_t)native.region_count;
+    whole.page_size = (integer_t)vm_page_size;
+    whole.resident_size = native.resident_size;
+    whole.resident_size_peak = native.resident_size_peak;
+    whole.internal = native.internal;
+    whole.internal_peak = native.internal;
+    whole.external = native.external;
+    whole.external_peak = native.external;
+    whole.purgeable_volatile_resident = native.purgeable_volatile_resident;
+    whole.purgeable_volatile_virtual = native.purgeable_volatile_virtual;
+    whole.compressed = native.compressed;
+    whole.compressed_peak = native.compressed;
+    whole.phys_footprint = native.phys_footprint;
+    whole.min_address = native.min_address;
+    whole.max_address = native.max_address;
+    whole.ledger_phys_footprint_peak = (int64_t)native.resident_size_peak;
+    static const mach_msg_type_number_t revisions[] = {
+        TASK_VM_INFO_REV7_COUNT, TASK_VM_INFO_REV6_COUNT, TASK_VM_INFO_REV5_COUNT, TASK_VM_INFO_REV4_COUNT,
+        TASK_VM_INFO_REV3_COUNT, TASK_VM_INFO_REV2_COUNT, TASK_VM_INFO_REV1_COUNT, TASK_VM_INFO_REV0_COUNT};
+    mach_msg_type_number_t filled = TASK_VM_INFO_REV0_COUNT;
+    for (size_t i = 0; i < sizeof revisions / sizeof revisions[0]; i++) {
+        if (wanted >= revisions[i]) {
+            filled = revisions[i];
+            break;
+        }
+    }
+    memcpy(info, &whole, filled * sizeof(natural_t));
+    *count = filled;
+    return KERN_SUCCESS;
 }
 
 /* Sharing: memory entries, mapping, remapping, inheritance. */

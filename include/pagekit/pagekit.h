@@ -499,6 +499,31 @@ PK_EXPORT int pk_page_info(uintptr_t address, struct pk_page_info *PK_NULLABLE i
 PK_EXPORT int pk_page_range_query(uintptr_t address, size_t size, int *PK_NULLABLE dispositions,
                                   size_t *PK_NULLABLE count);
 
+/* How many pages of a range are in memory, written, and in swap, by the
+ * rules of pk_page_info (Mach's pages_resident, pages_dirtied and
+ * pages_swapped_out). Errors: EINVAL (counts is NULL, the range wraps). */
+struct pk_page_counts {
+    size_t resident, dirty, swapped;
+};
+PK_EXPORT int pk_page_counts(uintptr_t address, size_t size, struct pk_page_counts *PK_NULLABLE counts);
+
+/* The process's memory as Mach's task_info(TASK_VM_INFO) describes it, in
+ * bytes, from /proc/self/status and /proc/self/maps. */
+struct pk_task_vm_info {
+    uint64_t virtual_size;    /* VmSize */
+    unsigned int region_count; /* kernel mappings */
+    uint64_t resident_size, resident_size_peak; /* VmRSS, VmHWM */
+    uint64_t internal, external; /* RssAnon + RssShmem, RssFile */
+    uint64_t compressed;      /* VmSwap: Linux's swap stands for the compressor */
+    uint64_t purgeable_volatile_virtual, purgeable_volatile_resident;
+    /* internal + compressed, less volatile purgeable pages in memory, as
+     * macOS leaves them out */
+    uint64_t phys_footprint;
+    uint64_t min_address, max_address;
+};
+/* Errors: EINVAL (info is NULL), or the errno of reading /proc. */
+PK_EXPORT int pk_task_vm_info(struct pk_task_vm_info *PK_NULLABLE info);
+
 PK_EXPORT int pk_copy(uintptr_t source, size_t size, uintptr_t destination);
 PK_EXPORT int pk_read(uintptr_t address, size_t size, uintptr_t *PK_NULLABLE data);
 PK_EXPORT int pk_write(uintptr_t address, const void *PK_NULLABLE data, size_t size);
