@@ -151,6 +151,21 @@ int pk_copy_pages_to_file(uintptr_t start, uintptr_t end, int fd, uint64_t offse
  * if it is the marker, it becomes the user's word, and true (purgeable.c). */
 bool pk_object_saved_word(const struct pk_object *object, uintptr_t page, uintptr_t *word);
 
+/* pk_page_range_query and pk_page_counts for another process, through
+ * descriptors of its /proc/PID/pagemap and maps (page_query.c). */
+int pk_page_range_query_in(int pagemap, int maps, uintptr_t address, size_t size, int *dispositions, size_t *count);
+int pk_page_counts_in(int pagemap, int maps, uintptr_t address, size_t size, struct pk_page_counts *counts);
+/* XNU's msg_ool_size_small: transfers up to this size go through a kernel
+ * buffer, where any fault is KERN_INVALID_ADDRESS (transfer.c). */
+#if defined(__x86_64__)
+#define PK_SMALL_TRANSFER ((size_t)16 << 10)
+#else
+#define PK_SMALL_TRANSFER ((size_t)32 << 10)
+#endif
+/* The offset in its first page at which mach_vm_read hands over a copy of
+ * size bytes read from address: 0 for a small one, else the source's. */
+uintptr_t pk_read_offset(uintptr_t address, size_t size);
+
 /* The bytes of volatile purgeable objects in memory (page_query.c). */
 int pk_volatile_resident(uint64_t *bytes);
 
@@ -185,6 +200,9 @@ int pk_kernel_mapping(uintptr_t address, struct pk_kernel_mapping *mapping);
 int pk_procmap_query(uintptr_t address, struct pk_kernel_mapping *mapping);
 /* One line of a maps file into mapping: false if it is not one. */
 bool pk_kernel_maps_parse_line(const char *line, struct pk_kernel_mapping *mapping);
+/* The same in another process's maps, through a descriptor of its
+ * /proc/PID/maps. */
+int pk_kernel_mapping_in(int maps, uintptr_t address, struct pk_kernel_mapping *mapping);
 /* Testing: read /proc/self/maps even where PROCMAP_QUERY works. */
 void pk_kernel_maps_force_scan(bool force);
 /* Forgets the cached /proc/self/maps descriptor (after fork). */

@@ -156,6 +156,40 @@ static int scan(uintptr_t address, struct pk_kernel_mapping *mapping)
     return error;
 }
 
+int pk_kernel_mapping_in(int maps, uintptr_t address, struct pk_kernel_mapping *mapping)
+{
+    if (!atomic_load_explicit(&query_unsupported, memory_order_relaxed)) {
+        int error = query(maps, address, mapping);
+        if (error != -ENOTTY && error != -EINVAL)
+            return error;
+    }
+    /* Without PROCMAP_QUERY: the whole file, read again from its start. */
+    int copy = dup(maps);
+    FILE *file = copy >= 0 ? fdopen(copy, "re") : NULL;
+    if (file == NULL) {
+        if (copy >= 0)
+            close(copy);
+        return -EIO;
+    }
+    rewind(file);
+    char line[512];
+    int error = -ENOMEM;
+    while (fgets(line, sizeof line, file) != NULL) {
+        size_t length = strlen(line);
+        bool whole = length > 0 && line[length - 1] == '\n';
+        if (pk_kernel_maps_parse_line(line, mapping) && mapping->end > address && mapping->start < pk_max_address()) {
+            error = 0;
+            break;
+        }
+        while (!whole && fgets(line, sizeof line, file) != NULL) {
+            length = strlen(line);
+            whole = length > 0 && line[length - 1] == '\n';
+        }
+    }
+    fclose(file);
+    return error;
+}
+
 void pk_kernel_maps_force_scan(bool force)
 {
     atomic_store(&query_unsupported, force);

@@ -58,7 +58,7 @@ static int pagemap_open(void)
  * Private anonymous memory is in memory where this process's page tables
  * say; a file's or shared pages where the page cache has them (mincore),
  * mapped here yet or not, as they are in their object on XNU. */
-static int describe(int pagemap, uintptr_t first, size_t count, const struct pk_kernel_mapping *mapping,
+static int describe(int pagemap, bool remote, uintptr_t first, size_t count, const struct pk_kernel_mapping *mapping,
                     int *dispositions, struct buffers *buffers)
 {
     uint64_t *entries = buffers->entries;
@@ -72,7 +72,9 @@ static int describe(int pagemap, uintptr_t first, size_t count, const struct pk_
         off_t offset = (off_t)(at / pk_page() * sizeof entries[0]);
         if (pread(pagemap, entries, pages * sizeof entries[0], offset) != (ssize_t)(pages * sizeof entries[0]))
             return -EIO;
-        if (object_pages && pk_sys_mincore(at, pages * pk_page(), cached) != 0)
+        /* Another process's page cache residency cannot be asked for:
+         * there, a page counts where it is mapped. */
+        if (object_pages && (remote || pk_sys_mincore(at, pages * pk_page(), cached) != 0))
             memset(cached, 0, pages);
         if (!object_pages) {
             /* Private anonymous memory, the common case, without a branch
@@ -111,13 +113,16 @@ static int describe(int pagemap, uintptr_t first, size_t count, const struct pk_
     return 0;
 }
 
-/* Dispositions of count pages from first, into dispositions. */
-static int dispositions_of(int pagemap, uintptr_t first, size_t count, int *dispositions, struct buffers *buffers)
+/* Dispositions of count pages from first, into dispositions: this
+ * process's (maps -1; PageKit's own memory reads as nothing), or the one
+ * whose /proc/PID/maps descriptor maps is. */
+static int dispositions_of(int pagemap, int maps, uintptr_t first, size_t count, int *dispositions,
+                           struct buffers *buffers)
 {
     uintptr_t end = first + count * pk_page();
     for (uintptr_t at = first; at < end;) {
         struct pk_kernel_mapping mapping;
-        int error = pk_kernel_mapping(at, &mapping);
+        int error = maps < 0 ? pk_kernel_mapping(at, &mapping) : pk_kernel_mapping_in(maps, at, &mapping);
         uintptr_t from = error == 0 && mapping.start > at ? mapping.start : at;
         uintptr_t to = error != 0 ? end : mapping.end < end ? mapping.end : end;
         if (error != 0 || mapping.start >= end)
@@ -126,7 +131,7 @@ static int dispositions_of(int pagemap, uintptr_t first, size_t count, int *disp
             dispositions[(gap - first) / pk_page()] = 0;
         if (from >= to)
             break;
-        const struct pk_entry *entry = pk_table_lookup(from);
+        const struct pk_entry *entry = maps < 0 ? pk_table_lookup(from) : NULL;
         if (entry != NULL && (entry->flags & PK_ENTRY_INTERNAL)) {
             uintptr_t internal_end = entry->end < to ? entry->end : to;
             for (uintptr_t page = from; page < internal_end; page += pk_page())
@@ -134,7 +139,7 @@ static int dispositions_of(int pagemap, uintptr_t first, size_t count, int *disp
             at = internal_end;
             continue;
         }
-        if ((error = describe(pagemap, from, (to - from) / pk_page(), &mapping,
+        if ((error = describe(pagemap, maps >= 0, from, (to - from) / pk_page(), &mapping,
                               dispositions + (from - first) / pk_page(), buffers)) != 0)
             return error;
         at = to;
@@ -154,7 +159,7 @@ int pk_page_info(uintptr_t address, struct pk_page_info *info)
         return pagemap;
     int error = pk_table_lock(), disposition = 0;
     if (error == 0) {
-        error = dispositions_of(pagemap, page, 1, &disposition, &shared_buffers);
+        error = dispositions_of(pagemap, -1, page, 1, &disposition, &shared_buffers);
         *info = (struct pk_page_info){.disposition = disposition, .offset = address - page};
         /* XNU's count of the page's object's references, as near as
          * PageKit knows it: the views and entries of shared pages. */
@@ -169,7 +174,27 @@ int pk_page_info(uintptr_t address, struct pk_page_info *info)
     return error;
 }
 
-int pk_page_range_query(uintptr_t address, size_t size, int *dispositions, size_t *count)
+/* Adds the counts of [start, end) to counts, with the table lock held. */
+static int count_locked(int pagemap, int maps, uintptr_t start, uintptr_t end, struct pk_page_counts *counts)
+{
+    int error = 0;
+    for (uintptr_t at = start; error == 0 && at < end;) {
+        size_t n = (end - at) / pk_page() < CHUNK ? (end - at) / pk_page() : CHUNK;
+        error = dispositions_of(pagemap, maps, at, n, shared_buffers.dispositions, &shared_buffers);
+        for (size_t i = 0; error == 0 && i < n; i++) {
+            int disposition = shared_buffers.dispositions[i];
+            counts->resident += (disposition & PK_PAGE_PRESENT) != 0;
+            counts->dirty += (disposition & PK_PAGE_DIRTY) != 0;
+            counts->swapped += (disposition & PK_PAGE_PAGED_OUT) != 0;
+        }
+        at += n * pk_page();
+    }
+    return error;
+}
+
+/* The range query over a pagemap descriptor, of this process (maps -1)
+ * or another. */
+static int range_query(int pagemap, int maps, uintptr_t address, size_t size, int *dispositions, size_t *count)
 {
     if (count == NULL)
         return -EINVAL;
@@ -183,9 +208,6 @@ int pk_page_range_query(uintptr_t address, size_t size, int *dispositions, size_
     if (size == 0 || *count == 0)
         return 0;
     size_t pages = (end - start) / pk_page(), wanted = pages < *count ? pages : *count;
-    int pagemap = pagemap_open();
-    if (pagemap < 0)
-        return pagemap;
     struct buffers *buffers = &shared_buffers;
     int error = 0;
     size_t written = 0;
@@ -193,7 +215,7 @@ int pk_page_range_query(uintptr_t address, size_t size, int *dispositions, size_
         size_t n = wanted - written < CHUNK ? wanted - written : CHUNK;
         if ((error = pk_table_lock()) != 0)
             break;
-        error = dispositions_of(pagemap, start + written * pk_page(), n, buffers->dispositions, buffers);
+        error = dispositions_of(pagemap, maps, start + written * pk_page(), n, buffers->dispositions, buffers);
         /* Into the caller's buffer through the kernel: a bad buffer is an
          * error, not a signal, and counts as written, as on XNU. */
         if (error == 0 && pk_sys_read_process(getpid(), (uintptr_t)buffers->dispositions, dispositions + written,
@@ -203,26 +225,37 @@ int pk_page_range_query(uintptr_t address, size_t size, int *dispositions, size_
         if (error == 0 || error == -EFAULT)
             written += n;
     }
-    close(pagemap);
     if (error == 0 || error == -EFAULT)
         *count = written;
     return error;
 }
 
-/* Adds the counts of [start, end) to counts, with the table lock held. */
-static int count_locked(int pagemap, uintptr_t start, uintptr_t end, struct pk_page_counts *counts)
+int pk_page_range_query(uintptr_t address, size_t size, int *dispositions, size_t *count)
 {
-    int error = 0;
-    for (uintptr_t at = start; error == 0 && at < end;) {
-        size_t n = (end - at) / pk_page() < CHUNK ? (end - at) / pk_page() : CHUNK;
-        error = dispositions_of(pagemap, at, n, shared_buffers.dispositions, &shared_buffers);
-        for (size_t i = 0; error == 0 && i < n; i++) {
-            int disposition = shared_buffers.dispositions[i];
-            counts->resident += (disposition & PK_PAGE_PRESENT) != 0;
-            counts->dirty += (disposition & PK_PAGE_DIRTY) != 0;
-            counts->swapped += (disposition & PK_PAGE_PAGED_OUT) != 0;
-        }
-        at += n * pk_page();
+    int pagemap = pagemap_open();
+    if (pagemap < 0)
+        return pagemap;
+    int error = range_query(pagemap, -1, address, size, dispositions, count);
+    close(pagemap);
+    return error;
+}
+
+int pk_page_range_query_in(int pagemap, int maps, uintptr_t address, size_t size, int *dispositions,
+                           size_t *count)
+{
+    return range_query(pagemap, maps, address, size, dispositions, count);
+}
+
+int pk_page_counts_in(int pagemap, int maps, uintptr_t address, size_t size, struct pk_page_counts *counts)
+{
+    *counts = (struct pk_page_counts){0};
+    uintptr_t start = pk_trunc(address), end;
+    if (address > UINTPTR_MAX - size || !pk_round(address + size, &end))
+        return -EINVAL;
+    int error = pk_table_lock();
+    if (error == 0) {
+        error = count_locked(pagemap, maps, start, end, counts);
+        pk_table_unlock();
     }
     return error;
 }
@@ -240,7 +273,7 @@ int pk_page_counts(uintptr_t address, size_t size, struct pk_page_counts *counts
         return pagemap;
     int error = pk_table_lock();
     if (error == 0) {
-        error = count_locked(pagemap, start, end, counts);
+        error = count_locked(pagemap, -1, start, end, counts);
         pk_table_unlock();
     }
     close(pagemap);
@@ -259,7 +292,7 @@ int pk_volatile_resident(uint64_t *bytes)
              object = pk_objects_next(object)) {
             struct pk_page_counts counts = {0};
             if (pk_object_state(object) == PK_PURGEABLE_VOLATILE &&
-                (error = count_locked(pagemap, object->start, object->end, &counts)) == 0)
+                (error = count_locked(pagemap, -1, object->start, object->end, &counts)) == 0)
                 *bytes += counts.resident * pk_page();
         }
         pk_table_unlock();

@@ -29,11 +29,6 @@
 
 #include "segments.h"
 
-#if defined(__x86_64__)
-#define SMALL_TRANSFER ((size_t)16 << 10)
-#else
-#define SMALL_TRANSFER ((size_t)32 << 10)
-#endif
 
 /* Whether [address, address + size) may be read (access READ) or written
  * (WRITE), as XNU checks it: 0; -EFAULT for a range outside the address
@@ -109,7 +104,7 @@ static int transfer(uintptr_t source, size_t size, uintptr_t destination, int so
     int error = pk_table_lock();
     if (error)
         return error;
-    bool small = size <= SMALL_TRANSFER, volatile_pages = false, unused = false;
+    bool small = size <= PK_SMALL_TRANSFER, volatile_pages = false, unused = false;
     error = check(source, size, PK_PROT_READ, small, &volatile_pages);
     if (error != 0 && source_error != 0)
         error = source_error;
@@ -133,6 +128,13 @@ int pk_write(uintptr_t address, const void *data, size_t size)
     return transfer((uintptr_t)data, size, address, -EBADMSG);
 }
 
+/* XNU hands a small copy over at the start of fresh pages, and a large one
+ * at the source's offset in its page, zeros around it. */
+uintptr_t pk_read_offset(uintptr_t address, size_t size)
+{
+    return size <= PK_SMALL_TRANSFER ? 0 : address - pk_trunc(address);
+}
+
 int pk_read(uintptr_t address, size_t size, uintptr_t *data)
 {
     if (data == NULL)
@@ -149,13 +151,11 @@ int pk_read(uintptr_t address, size_t size, uintptr_t *data)
     if (error)
         return error;
     bool unused = false;
-    error = check(address, size, PK_PROT_READ, size <= SMALL_TRANSFER, &unused);
+    error = check(address, size, PK_PROT_READ, size <= PK_SMALL_TRANSFER, &unused);
     pk_table_unlock();
     if (error)
         return error;
-    /* XNU hands a small copy over at the start of fresh pages, and a large
-     * one at the source's offset in its page, zeros around it. */
-    uintptr_t offset = size <= SMALL_TRANSFER ? 0 : address - pk_trunc(address), length;
+    uintptr_t offset = pk_read_offset(address, size), length;
     if (!pk_round(offset + size, &length))
         return -EFAULT;
     uintptr_t copy = 0;

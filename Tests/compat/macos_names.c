@@ -473,6 +473,10 @@ int main(void)
     count = TASK_VM_INFO_COUNT;
     failures += task_info(mach_task_self(), TASK_VM_INFO, (task_info_t)&vm_info, &count) != KERN_SUCCESS ||
                 vm_info.phys_footprint == 0;
+    mach_port_name_t own_task = MACH_PORT_NULL;
+    int own_pid = 0;
+    failures += task_for_pid(mach_task_self(), getpid(), &own_task) != KERN_SUCCESS ||
+                pid_for_task(own_task, &own_pid) != KERN_SUCCESS || own_pid != getpid();
     failures += mach_vm_deallocate(mach_task_self(), page_address, vm_page_size) != KERN_SUCCESS;
     read_list[0].address = (mach_vm_address_t)source;
     read_list[0].size = 8;

@@ -25,7 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pagekit.h"
 #include "sharing.h"
@@ -700,10 +702,22 @@ static inline kern_return_t pk_mach_invalid_destination(void)
     return MACH_SEND_INVALID_DEST;
 }
 
+/* Another process's task port (task_for_pid) reaches only the calls that
+ * read, write and describe its memory; the others cannot act on it on
+ * Linux: KERN_NOT_SUPPORTED. Any other name is a dead port. */
+static inline kern_return_t pk_mach_other_task(mach_port_t task)
+{
+    if (pk_task_valid(task)) {
+        errno = EOPNOTSUPP;
+        return KERN_NOT_SUPPORTED;
+    }
+    return pk_mach_invalid_destination();
+}
+
 static inline kern_return_t pk_mach_allocate(vm_map_t task, uintptr_t *address, uint64_t size, int flags)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     if (address == NULL)
         return pk_mach_result(PK_OP_ALLOCATE, -EINVAL);
     uintptr_t where = *address;
@@ -727,7 +741,7 @@ static inline kern_return_t vm_allocate(vm_map_t task, vm_address_t *address, vm
 static inline kern_return_t mach_vm_deallocate(vm_map_t task, mach_vm_address_t address, mach_vm_size_t size)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     return pk_mach_result(PK_OP_DEALLOCATE, pk_deallocate((uintptr_t)address, (size_t)size));
 }
 
@@ -740,7 +754,7 @@ static inline kern_return_t mach_vm_protect(vm_map_t task, mach_vm_address_t add
                                             boolean_t set_maximum, vm_prot_t new_protection)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     return pk_mach_result(PK_OP_PROTECT, pk_protect((uintptr_t)address, (size_t)size, set_maximum != 0,
                                                     (unsigned int)new_protection));
 }
@@ -755,7 +769,7 @@ static inline kern_return_t mach_vm_purgable_control(vm_map_t task, mach_vm_addr
                                                      vm_purgable_t control, int *state)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     return pk_mach_result(PK_OP_PURGEABLE_CONTROL, pk_purgeable_control((uintptr_t)address, control, state));
 }
 
@@ -783,14 +797,16 @@ struct pk_mach_pages {
     unsigned char share_mode;
 };
 
-static inline struct pk_mach_pages pk_mach_region_pages(const struct pk_region_info *region)
+static inline struct pk_mach_pages pk_mach_region_pages(mach_port_t task, const struct pk_region_info *region)
 {
     struct pk_page_counts counts = {0, 0, 0};
     struct pk_page_info first = {0, 0, 0};
-    bool shared = (region->flags & PK_REGION_SHARED) != 0;
-    if (pk_page_counts(region->start, region->size, &counts) != 0)
+    bool shared = (region->flags & PK_REGION_SHARED) != 0, remote = task != mach_task_self();
+    int error = remote ? pk_task_page_counts(task, region->start, region->size, &counts)
+                       : pk_page_counts(region->start, region->size, &counts);
+    if (error != 0)
         counts.resident = counts.dirty = counts.swapped = 0;
-    if (pk_page_info(region->start, &first) != 0 || first.ref_count == 0)
+    if (remote || pk_page_info(region->start, &first) != 0 || first.ref_count == 0)
         first.ref_count = 1;
     struct pk_mach_pages pages;
     pages.resident = (unsigned int)counts.resident;
@@ -802,9 +818,10 @@ static inline struct pk_mach_pages pk_mach_region_pages(const struct pk_region_i
     return pages;
 }
 
-static inline void pk_mach_extended_info(const struct pk_region_info *region, vm_region_extended_info_t info)
+static inline void pk_mach_extended_info(mach_port_t task, const struct pk_region_info *region,
+                                         vm_region_extended_info_t info)
 {
-    struct pk_mach_pages pages = pk_mach_region_pages(region);
+    struct pk_mach_pages pages = pk_mach_region_pages(task, region);
     info->protection = (vm_prot_t)region->protection;
     info->user_tag = region->tag;
     info->pages_resident = pages.resident;
@@ -818,9 +835,9 @@ static inline void pk_mach_extended_info(const struct pk_region_info *region, vm
     info->pages_reusable = 0;
 }
 
-static inline void pk_mach_top_info(const struct pk_region_info *region, vm_region_top_info_t info)
+static inline void pk_mach_top_info(mach_port_t task, const struct pk_region_info *region, vm_region_top_info_t info)
 {
-    struct pk_mach_pages pages = pk_mach_region_pages(region);
+    struct pk_mach_pages pages = pk_mach_region_pages(task, region);
     bool shared = pages.share_mode == SM_SHARED;
     info->obj_id = 0;
     info->ref_count = pages.ref_count;
@@ -837,22 +854,23 @@ static inline kern_return_t pk_mach_region(vm_map_read_t task, uintptr_t *addres
                                     : flavor == VM_REGION_EXTENDED_INFO ? VM_REGION_EXTENDED_INFO_COUNT
                                     : flavor == VM_REGION_TOP_INFO      ? VM_REGION_TOP_INFO_COUNT
                                                                         : 0;
-    if (pk_mach_bad_task(task))
+    bool remote = pk_mach_bad_task(task);
+    if (remote && !pk_task_valid(task))
         return pk_mach_invalid_destination();
     if (address == NULL || size == NULL || info == NULL || count == NULL ||
         needed == 0 || *count < needed)
         return pk_mach_result(PK_OP_REGION, -EINVAL);
     struct pk_region_info region;
     uintptr_t where = *address;
-    int error = pk_region(&where, &region);
+    int error = remote ? pk_task_region(task, &where, &region) : pk_region(&where, &region);
     if (error != 0)
-        return pk_mach_result(PK_OP_REGION, error);
+        return pk_mach_result(remote ? PK_OP_TASK : PK_OP_REGION, error);
     if (flavor == VM_REGION_BASIC_INFO_64)
         pk_mach_basic_info(&region, (vm_region_basic_info_64_t)(void *)info);
     else if (flavor == VM_REGION_TOP_INFO)
-        pk_mach_top_info(&region, (vm_region_top_info_t)(void *)info);
+        pk_mach_top_info(task, &region, (vm_region_top_info_t)(void *)info);
     else
-        pk_mach_extended_info(&region, (vm_region_extended_info_t)(void *)info);
+        pk_mach_extended_info(task, &region, (vm_region_extended_info_t)(void *)info);
     *address = region.start;
     *size = region.size;
     *count = needed;
@@ -888,17 +906,18 @@ static inline kern_return_t pk_mach_region_recurse(vm_map_read_t task, uintptr_t
                                                    natural_t *depth, vm_region_recurse_info_t info,
                                                    mach_msg_type_number_t *count)
 {
-    if (pk_mach_bad_task(task))
+    bool remote = pk_mach_bad_task(task);
+    if (remote && !pk_task_valid(task))
         return pk_mach_invalid_destination();
     if (address == NULL || size == NULL || depth == NULL || info == NULL || count == NULL ||
         *count < VM_REGION_SUBMAP_SHORT_INFO_COUNT_64)
         return pk_mach_result(PK_OP_REGION, -EINVAL);
     struct pk_region_info region;
     uintptr_t where = *address;
-    int error = pk_region(&where, &region);
+    int error = remote ? pk_task_region(task, &where, &region) : pk_region(&where, &region);
     if (error != 0)
-        return pk_mach_result(PK_OP_REGION, error);
-    struct pk_mach_pages pages = pk_mach_region_pages(&region);
+        return pk_mach_result(remote ? PK_OP_TASK : PK_OP_REGION, error);
+    struct pk_mach_pages pages = pk_mach_region_pages(task, &region);
     if (*count < VM_REGION_SUBMAP_INFO_V0_COUNT_64) {
         vm_region_submap_short_info_64_t brief = (vm_region_submap_short_info_64_t)(void *)info;
         brief->protection = (vm_prot_t)region.protection;
@@ -1042,7 +1061,7 @@ static inline kern_return_t task_info(task_name_t task, task_flavor_t flavor, ta
                                       mach_msg_type_number_t *count)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     if (flavor != TASK_VM_INFO || info == NULL || count == NULL || *count < TASK_VM_INFO_REV0_COUNT)
         return pk_mach_result(PK_OP_REGION, -EINVAL);
     struct pk_task_vm_info native;
@@ -1093,7 +1112,7 @@ static inline kern_return_t mach_make_memory_entry_64(vm_map_t task, memory_obje
                                                       mem_entry_name_port_t parent_entry)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     if (size == NULL || object_handle == NULL)
         return pk_mach_result(PK_OP_MEMORY_ENTRY, -EINVAL);
     uint64_t wide = *size;
@@ -1123,17 +1142,75 @@ static inline kern_return_t mach_make_memory_entry(vm_map_t task, vm_size_t *siz
 static inline kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
-    if (name == MACH_PORT_NULL || name == MACH_PORT_DEAD)
+        return pk_mach_other_task(task);
+    if (name == MACH_PORT_NULL || name == MACH_PORT_DEAD || name == mach_task_self())
         return KERN_SUCCESS;
+    if (pk_task_valid(name))
+        return pk_mach_result(PK_OP_PORT, pk_task_release(name));
     return pk_mach_result(PK_OP_PORT, pk_memory_entry_mod_refs(name, -1));
+}
+
+/* Other processes' task ports (pk_task_for_pid): where Linux lets this
+ * process debug the other (ptrace access), as macOS's debugger rights.
+ * Any refusal is KERN_FAILURE, with *t set to MACH_PORT_NULL, and errno
+ * says why (ESRCH: no such process; EACCES: not allowed). */
+static inline kern_return_t pk_mach_task_for_pid(mach_port_name_t target_tport, int pid, bool read_only,
+                                                 mach_port_name_t *t)
+{
+    if (t == NULL)
+        return pk_mach_result(PK_OP_TASK, -EINVAL);
+    *t = MACH_PORT_NULL;
+    if (target_tport != mach_task_self()) {
+        errno = ESRCH;
+        return KERN_FAILURE;
+    }
+    if (pid > 0 && pid == (int)getpid()) {
+        *t = mach_task_self();
+        return KERN_SUCCESS;
+    }
+    pk_task_t task = 0;
+    int error = pk_task_for_pid(pid, read_only, &task);
+    if (error != 0) {
+        errno = -error;
+        return KERN_FAILURE;
+    }
+    *t = task;
+    return KERN_SUCCESS;
+}
+
+static inline kern_return_t task_for_pid(mach_port_name_t target_tport, int pid, mach_port_name_t *t)
+{
+    return pk_mach_task_for_pid(target_tport, pid, false, t);
+}
+
+/* On macOS this is in <sys/proc.h> and returns int. */
+static inline int task_read_for_pid(mach_port_name_t target_tport, int pid, mach_port_name_t *t)
+{
+    return pk_mach_task_for_pid(target_tport, pid, true, t);
+}
+
+static inline kern_return_t pid_for_task(mach_port_name_t t, int *x)
+{
+    if (x == NULL)
+        return pk_mach_result(PK_OP_TASK, -EINVAL);
+    if (t == mach_task_self()) {
+        *x = (int)getpid();
+        return KERN_SUCCESS;
+    }
+    int pid = 0, error = pk_task_pid(t, &pid);
+    if (error != 0) {
+        errno = ESRCH;
+        return KERN_FAILURE;
+    }
+    *x = pid;
+    return KERN_SUCCESS;
 }
 
 static inline kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
                                                mach_port_delta_t delta)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     if (right >= MACH_PORT_RIGHT_NUMBER)
         return pk_mach_result(PK_OP_PORT, -ERANGE);
     if (name == MACH_PORT_NULL || name == MACH_PORT_DEAD)
@@ -1164,7 +1241,7 @@ static inline kern_return_t mach_vm_map(vm_map_t task, mach_vm_address_t *addres
                                         vm_prot_t max_protection, vm_inherit_t inheritance)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     enum pk_operation operation = (flags & VM_FLAGS_ANYWHERE) ? PK_OP_MAP : PK_OP_MAP_FIXED;
     if (address == NULL)
         return pk_mach_result(operation, -EINVAL);
@@ -1194,7 +1271,7 @@ static inline kern_return_t pk_mach_remap(vm_map_t task, mach_vm_address_t *addr
                                           vm_inherit_t inheritance, bool legacy)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     enum pk_operation operation = (flags & VM_FLAGS_ANYWHERE) ? PK_OP_REMAP : PK_OP_REMAP_FIXED;
     if (address == NULL || cur == NULL || max == NULL || source_task != mach_task_self())
         return pk_mach_result(operation, -EINVAL);
@@ -1262,7 +1339,7 @@ static inline kern_return_t mach_vm_inherit(vm_map_t task, mach_vm_address_t add
                                             vm_inherit_t new_inheritance)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     return pk_mach_result(PK_OP_INHERIT, pk_inherit((uintptr_t)address, (size_t)size, new_inheritance));
 }
 
@@ -1277,18 +1354,20 @@ static inline kern_return_t vm_inherit(vm_map_t task, vm_address_t address, vm_s
 static inline kern_return_t mach_vm_read(vm_map_read_t task, mach_vm_address_t address, mach_vm_size_t size,
                                          vm_offset_t *data, mach_msg_type_number_t *count)
 {
-    if (pk_mach_bad_task(task))
+    bool remote = pk_mach_bad_task(task);
+    if (remote && !pk_task_valid(task))
         return pk_mach_invalid_destination();
     /* The count is 32 bits wide: XNU refuses more before anything else. */
     if (size > 0xFFFFFFFFu || data == NULL || count == NULL)
         return pk_mach_result(PK_OP_TRANSFER, -EINVAL);
     uintptr_t copy = 0;
-    int error = pk_read((uintptr_t)address, (size_t)size, &copy);
+    int error = remote ? pk_task_read_new(task, (uintptr_t)address, (size_t)size, &copy)
+                       : pk_read((uintptr_t)address, (size_t)size, &copy);
     if (error == 0) {
         *data = copy;
         *count = (mach_msg_type_number_t)size;
     }
-    return pk_mach_result(PK_OP_TRANSFER, error);
+    return pk_mach_result(remote ? PK_OP_TASK : PK_OP_TRANSFER, error);
 }
 
 static inline kern_return_t vm_read(vm_map_read_t task, vm_address_t address, vm_size_t size, vm_offset_t *data,
@@ -1302,7 +1381,8 @@ static inline kern_return_t vm_read(vm_map_read_t task, vm_address_t address, vm
  * read's, as on XNU. */
 static inline kern_return_t mach_vm_read_list(vm_map_read_t task, mach_vm_read_entry_t data_list, natural_t count)
 {
-    if (pk_mach_bad_task(task))
+    bool remote = pk_mach_bad_task(task);
+    if (remote && !pk_task_valid(task))
         return pk_mach_invalid_destination();
     if (count > VM_MAP_ENTRY_MAX || (count > 0 && data_list == NULL))
         return pk_mach_result(PK_OP_TRANSFER, -EINVAL);
@@ -1310,8 +1390,10 @@ static inline kern_return_t mach_vm_read_list(vm_map_read_t task, mach_vm_read_e
     for (natural_t i = 0; i < count; i++) {
         if (data_list[i].size != 0) {
             uintptr_t copy = 0;
-            int error = pk_read((uintptr_t)data_list[i].address, (size_t)data_list[i].size, &copy);
-            result = pk_mach_result(PK_OP_TRANSFER, error);
+            uintptr_t address = (uintptr_t)data_list[i].address;
+            size_t size = (size_t)data_list[i].size;
+            int error = remote ? pk_task_read_new(task, address, size, &copy) : pk_read(address, size, &copy);
+            result = pk_mach_result(remote ? PK_OP_TASK : PK_OP_TRANSFER, error);
             if (error == 0) {
                 data_list[i].address = copy;
                 continue;
@@ -1325,7 +1407,7 @@ static inline kern_return_t mach_vm_read_list(vm_map_read_t task, mach_vm_read_e
 
 static inline kern_return_t vm_read_list(vm_map_read_t task, vm_read_entry_t data_list, natural_t count)
 {
-    if (pk_mach_bad_task(task))
+    if (pk_mach_bad_task(task) && !pk_task_valid(task))
         return pk_mach_invalid_destination();
     if (count > VM_MAP_ENTRY_MAX || (count > 0 && data_list == NULL))
         return pk_mach_result(PK_OP_TRANSFER, -EINVAL);
@@ -1346,14 +1428,16 @@ static inline kern_return_t mach_vm_read_overwrite(vm_map_read_t task, mach_vm_a
                                                    mach_vm_size_t size, mach_vm_address_t data,
                                                    mach_vm_size_t *outsize)
 {
-    if (pk_mach_bad_task(task))
+    bool remote = pk_mach_bad_task(task);
+    if (remote && !pk_task_valid(task))
         return pk_mach_invalid_destination();
     if (outsize == NULL)
         return pk_mach_result(PK_OP_TRANSFER, -EINVAL);
-    int error = pk_copy((uintptr_t)address, (size_t)size, (uintptr_t)data);
+    int error = remote ? pk_task_read(task, (uintptr_t)address, (size_t)size, (void *)(uintptr_t)data)
+                       : pk_copy((uintptr_t)address, (size_t)size, (uintptr_t)data);
     if (error == 0)
         *outsize = size;
-    return pk_mach_result(PK_OP_TRANSFER, error);
+    return pk_mach_result(remote ? PK_OP_TASK : PK_OP_TRANSFER, error);
 }
 
 static inline kern_return_t vm_read_overwrite(vm_map_read_t task, vm_address_t address, vm_size_t size,
@@ -1369,8 +1453,11 @@ static inline kern_return_t vm_read_overwrite(vm_map_read_t task, vm_address_t a
 static inline kern_return_t mach_vm_write(vm_map_t task, mach_vm_address_t address, vm_offset_t data,
                                           mach_msg_type_number_t count)
 {
-    if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+    if (pk_mach_bad_task(task)) {
+        if (!pk_task_valid(task))
+            return pk_mach_invalid_destination();
+        return pk_mach_result(PK_OP_TASK, pk_task_write(task, (uintptr_t)address, (const void *)data, count));
+    }
     return pk_mach_result(PK_OP_TRANSFER, pk_write((uintptr_t)address, (const void *)data, count));
 }
 
@@ -1383,8 +1470,20 @@ static inline kern_return_t vm_write(vm_map_t task, vm_address_t address, vm_off
 static inline kern_return_t mach_vm_copy(vm_map_t task, mach_vm_address_t source_address, mach_vm_size_t size,
                                          mach_vm_address_t dest_address)
 {
-    if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+    if (pk_mach_bad_task(task)) {
+        if (!pk_task_valid(task))
+            return pk_mach_invalid_destination();
+        /* Another task's source is read here first, then written there:
+         * the copy-then-overwrite XNU does. */
+        if (size == 0)
+            return KERN_SUCCESS;
+        void *buffer = size <= SIZE_MAX ? malloc((size_t)size) : NULL;
+        int error = buffer == NULL ? -ENOMEM : pk_task_read(task, (uintptr_t)source_address, (size_t)size, buffer);
+        if (error == 0)
+            error = pk_task_write(task, (uintptr_t)dest_address, buffer, (size_t)size);
+        free(buffer);
+        return pk_mach_result(PK_OP_TASK, error == -ENOMEM ? -EAGAIN : error);
+    }
     return pk_mach_result(PK_OP_TRANSFER,
                           pk_copy((uintptr_t)source_address, (size_t)size, (uintptr_t)dest_address));
 }
@@ -1426,7 +1525,7 @@ static inline kern_return_t mach_vm_behavior_set(vm_map_t task, mach_vm_address_
                                                  vm_behavior_t new_behavior)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     return pk_mach_result(PK_OP_BEHAVIOR,
                           pk_behavior_set((uintptr_t)address, (size_t)size, (unsigned int)new_behavior));
 }
@@ -1441,7 +1540,7 @@ static inline kern_return_t mach_vm_msync(vm_map_t task, mach_vm_address_t addre
                                           vm_sync_t sync_flags)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     return pk_mach_result(PK_OP_SYNC, pk_msync((uintptr_t)address, (size_t)size, sync_flags));
 }
 
@@ -1455,7 +1554,7 @@ static inline kern_return_t mach_vm_machine_attribute(vm_map_t task, mach_vm_add
                                                       vm_machine_attribute_val_t *value)
 {
     if (pk_mach_bad_task(task))
-        return pk_mach_invalid_destination();
+        return pk_mach_other_task(task);
     return pk_mach_result(PK_OP_ATTRIBUTE, pk_cache_attribute((uintptr_t)address, (size_t)size, attribute, value));
 }
 
@@ -1465,19 +1564,35 @@ static inline kern_return_t vm_machine_attribute(vm_map_t task, vm_address_t add
     return mach_vm_machine_attribute(task, address, size, attribute, value);
 }
 
-/* What pages are (pk_page_info, pk_page_range_query). */
+/* What pages are (pk_page_info, pk_page_range_query). Another task's
+ * page is asked for as a range of one. */
+static inline int pk_mach_page_info(mach_port_t task, uintptr_t address, struct pk_page_info *page)
+{
+    if (task == mach_task_self())
+        return pk_page_info(address, page);
+    if ((address & ~(uintptr_t)(vm_page_size - 1)) > UINTPTR_MAX - vm_page_size)
+        return -EFAULT;
+    int disposition = 0;
+    size_t count = 1;
+    int error = pk_task_page_range_query(task, address, 1, &disposition, &count);
+    page->disposition = disposition;
+    page->ref_count = disposition != 0;
+    page->offset = address & (vm_page_size - 1);
+    return error;
+}
+
 static inline kern_return_t mach_vm_page_info(vm_map_read_t task, mach_vm_address_t address,
                                               vm_page_info_flavor_t flavor, vm_page_info_t info,
                                               mach_msg_type_number_t *count)
 {
-    if (pk_mach_bad_task(task))
+    if (pk_mach_bad_task(task) && !pk_task_valid(task))
         return pk_mach_invalid_destination();
     /* XNU takes this count or one less (a caller built before __pad). */
     if (flavor != VM_PAGE_INFO_BASIC || info == NULL || count == NULL ||
         (*count != VM_PAGE_INFO_BASIC_COUNT && *count != VM_PAGE_INFO_BASIC_COUNT - 1))
         return pk_mach_result(PK_OP_PAGE_INFO, -EINVAL);
     struct pk_page_info page;
-    int error = pk_page_info((uintptr_t)address, &page);
+    int error = pk_mach_page_info(task, (uintptr_t)address, &page);
     if (error == 0) {
         vm_page_info_basic_t basic = (vm_page_info_basic_t)(void *)info;
         basic->disposition = page.disposition;
@@ -1494,12 +1609,12 @@ static inline kern_return_t mach_vm_page_info(vm_map_read_t task, mach_vm_addres
 static inline kern_return_t mach_vm_page_query(vm_map_read_t task, mach_vm_offset_t offset,
                                                integer_t *disposition, integer_t *ref_count)
 {
-    if (pk_mach_bad_task(task))
+    if (pk_mach_bad_task(task) && !pk_task_valid(task))
         return pk_mach_invalid_destination();
     if (disposition == NULL || ref_count == NULL)
         return pk_mach_result(PK_OP_PAGE_INFO, -EINVAL);
     struct pk_page_info page;
-    int error = pk_page_info((uintptr_t)offset, &page);
+    int error = pk_mach_page_info(task, (uintptr_t)offset, &page);
     if (error == 0) {
         *disposition = page.disposition;
         *ref_count = page.ref_count;
@@ -1519,15 +1634,18 @@ static inline kern_return_t mach_vm_page_range_query(vm_map_read_t task, mach_vm
                                                      mach_vm_size_t size, mach_vm_address_t dispositions,
                                                      mach_vm_size_t *dispositions_count)
 {
-    if (pk_mach_bad_task(task))
+    bool remote = pk_mach_bad_task(task);
+    if (remote && !pk_task_valid(task))
         return pk_mach_invalid_destination();
     if (dispositions_count == NULL)
         return pk_mach_result(PK_OP_PAGE_QUERY, -EINVAL);
     size_t count = (size_t)*dispositions_count;
-    int error = pk_page_range_query((uintptr_t)address, (size_t)size, (int *)(uintptr_t)dispositions, &count);
+    int *buffer = (int *)(uintptr_t)dispositions;
+    int error = remote ? pk_task_page_range_query(task, (uintptr_t)address, (size_t)size, buffer, &count)
+                       : pk_page_range_query((uintptr_t)address, (size_t)size, buffer, &count);
     if (error == 0 || error == -EFAULT)
         *dispositions_count = count;
-    return pk_mach_result(PK_OP_PAGE_QUERY, error);
+    return pk_mach_result(remote && error == -ESRCH ? PK_OP_TASK : PK_OP_PAGE_QUERY, error);
 }
 
 /* mach/mach_error.h: macOS's sentences ("(os/kern) invalid address"). */

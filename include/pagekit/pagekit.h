@@ -524,6 +524,41 @@ struct pk_task_vm_info {
 /* Errors: EINVAL (info is NULL), or the errno of reading /proc. */
 PK_EXPORT int pk_task_vm_info(struct pk_task_vm_info *PK_NULLABLE info);
 
+/*
+ * Other processes as Mach tasks (task_for_pid). pk_task_for_pid makes a
+ * task port for process pid if Linux lets this process debug it (ptrace
+ * access, checked once, here); read_only asks only to read
+ * (task_read_for_pid). The port holds the process's memory and mappings
+ * open, so a PID used again is never taken for it; once the process is
+ * gone every call gives ESRCH. pk_task_release frees the name.
+ *
+ * pk_task_read copies size bytes at address in the task to buffer here;
+ * pk_task_write copies data here to address there. Both check the ranges
+ * as pk_copy does, the source first (EFAULT, EACCES; pk_task_write: data
+ * that cannot be read EBADMSG, a read-only port EBADF), before anything
+ * moves. pk_task_region describes the task's mapping at or above
+ * *address as the kernel has it (maximum ALL); pk_task_page_range_query
+ * and pk_task_page_counts are pk_page_range_query and pk_page_counts there.
+ *
+ * Errors of pk_task_for_pid: ESRCH (no such process, pid 0), EACCES (not
+ * allowed to debug it), EMFILE (64 ports open), EINVAL (task is NULL).
+ */
+typedef uint32_t pk_task_t;
+PK_EXPORT int pk_task_for_pid(int pid, bool read_only, pk_task_t *PK_NULLABLE task);
+PK_EXPORT int pk_task_release(pk_task_t task);
+PK_EXPORT bool pk_task_valid(pk_task_t task);
+PK_EXPORT int pk_task_read(pk_task_t task, uintptr_t address, size_t size, void *PK_NULLABLE buffer);
+/* pk_read from the task: new memory here, *data set on success only. */
+PK_EXPORT int pk_task_read_new(pk_task_t task, uintptr_t address, size_t size, uintptr_t *PK_NULLABLE data);
+/* The process a task port was made for. Errors: ESRCH (no such port). */
+PK_EXPORT int pk_task_pid(pk_task_t task, int *PK_NULLABLE pid);
+PK_EXPORT int pk_task_write(pk_task_t task, uintptr_t address, const void *PK_NULLABLE data, size_t size);
+PK_EXPORT int pk_task_region(pk_task_t task, uintptr_t *PK_NULLABLE address, struct pk_region_info *PK_NULLABLE info);
+PK_EXPORT int pk_task_page_range_query(pk_task_t task, uintptr_t address, size_t size, int *PK_NULLABLE dispositions,
+                                       size_t *PK_NULLABLE count);
+PK_EXPORT int pk_task_page_counts(pk_task_t task, uintptr_t address, size_t size,
+                                  struct pk_page_counts *PK_NULLABLE counts);
+
 PK_EXPORT int pk_copy(uintptr_t source, size_t size, uintptr_t destination);
 PK_EXPORT int pk_read(uintptr_t address, size_t size, uintptr_t *PK_NULLABLE data);
 PK_EXPORT int pk_write(uintptr_t address, const void *PK_NULLABLE data, size_t size);
@@ -551,6 +586,7 @@ enum pk_operation {
     PK_OP_ATTRIBUTE,          /* pk_cache_attribute */
     PK_OP_PAGE_INFO,          /* pk_page_info */
     PK_OP_PAGE_QUERY,         /* pk_page_range_query */
+    PK_OP_TASK,               /* pk_task_read, pk_task_write, pk_task_region */
 };
 
 /* XNU's kern_return_t values. */

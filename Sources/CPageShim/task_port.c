@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * task_port.c - other processes as Mach tasks: pk_task_for_pid
+ * (task_for_pid, task_read_for_pid) and the calls that read, write and
+ * describe another process's memory.
+ *
+ * A task port holds the process's /proc/PID/mem and /proc/PID/maps open.
+ * Opening them is Linux's ptrace access check (PTRACE_MODE_ATTACH for mem,
+ * as a debugger), made once, when the port is made; and the descriptors
+ * stay bound to that process's memory, so a PID used again by another
+ * process is never read by mistake. When the process is gone, its port is
+ * dead: calls give ESRCH (MACH_SEND_INVALID_DEST), as messages to a dead
+ * port do.
+ *
+ * Each call checks the remote ranges as the local ones are checked
+ * (transfer.c): a hole KERN_INVALID_ADDRESS; a page without the access,
+ * in a transfer of at most 16 KiB (32 KiB off x86-64) KERN_INVALID_ADDRESS,
+ * else KERN_PROTECTION_FAILURE, the first in address order; and only then
+ * moves bytes, through the mem descriptor. /proc/PID/mem reads and writes
+ * as a debugger does, whatever the protection, which is why the check
+ * comes first.
+ */
+#include "internal.h"
+
+#include <pagekit/pagekit.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "segments.h"
+
+#define PORTS 64
+/* Task names: 0x7 in the top nibble, the slot, and a generation, so that
+ * a released name is not soon taken for a new port. */
+#define NAME_TAG 0x70000000u
+#define NAME_MASK 0xF0000000u
+
+
+struct port {
+    int pid, mem, maps, pagemap;
+    bool used, writable;
+    uint8_t generation;
+};
+
+static struct port ports[PORTS];
+
+static pk_task_t name_of(size_t slot)
+{
+    return NAME_TAG | (uint32_t)slot << 8 | ports[slot].generation;
+}
+
+/* The port a name names, with the table lock held; NULL if none. */
+static struct port *lookup(pk_task_t task)
+{
+    if ((task & NAME_MASK) != NAME_TAG)
+        return NULL;
+    size_t slot = (task >> 8) & 0xFFFFF;
+    if (slot >= PORTS || !ports[slot].used || name_of(slot) != task)
+        return NULL;
+    return &ports[slot];
+}
+
+bool pk_task_valid(pk_task_t task)
+{
+    if (pk_table_lock() != 0)
+        return false;
+    bool valid = lookup(task) != NULL;
+    pk_table_unlock();
+    return valid;
+}
+
+static int open_proc(int pid, const char *file, int flags)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+    int fd = open(path, flags | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? -ESRCH : errno == EACCES || errno == EPERM ? -EACCES : -errno;
+    return pk_descriptor_keep(fd, false);
+}
+
+int pk_task_for_pid(int pid, bool read_only, pk_task_t *task)
+{
+    if (task == NULL)
+        return -EINVAL;
+    *task = 0;
+    if (pid <= 0)
+        return -ESRCH;
+    int mem = open_proc(pid, "mem", read_only ? O_RDONLY : O_RDWR);
+    if (mem < 0)
+        return mem;
+    int maps = open_proc(pid, "maps", O_RDONLY), pagemap = maps < 0 ? maps : open_proc(pid, "pagemap", O_RDONLY);
+    if (maps < 0 || pagemap < 0) {
+        close(mem);
+        if (maps >= 0)
+            close(maps);
+        return maps < 0 ? maps : pagemap;
+    }
+    int error = pk_table_lock();
+    size_t slot = 0;
+    while (error == 0 && slot < PORTS && ports[slot].used)
+        slot++;
+    if (error == 0 && slot == PORTS)
+        error = -EMFILE;
+    if (error == 0) {
+        ports[slot] = (struct port){.pid = pid, .mem = mem, .maps = maps, .pagemap = pagemap, .used = true,
+                                    .writable = !read_only,
+                                    .generation = (uint8_t)(ports[slot].generation + 1)};
+        *task = name_of(slot);
+    }
+    pk_table_unlock();
+    if (error) {
+        close(mem);
+        close(maps);
+        close(pagemap);
+    }
+    return error;
+}
+
+int pk_task_release(pk_task_t task)
+{
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    struct port *port = lookup(task);
+    if (port == NULL) {
+        pk_table_unlock();
+        return -EBADF;
+    }
+    close(port->mem);
+    close(port->maps);
+    close(port->pagemap);
+    port->used = false;
+    pk_table_unlock();
+    return 0;
+}
+
+/* Whether the process behind a port still runs: its maps say nothing
+ * once it has exited. */
+static bool alive(const struct port *port)
+{
+    char byte;
+    return pread(port->maps, &byte, 1, 0) == 1;
+}
+
+/* [address, address + size) of the remote process allows access, as XNU
+ * checks it (see transfer.c): 0, -EFAULT or -EACCES, -ESRCH when it is
+ * gone. */
+static int check_remote(const struct port *port, uintptr_t address, size_t size, unsigned int access)
+{
+    uintptr_t start, end;
+    if (pk_page_range(address, size, &start, &end) != 0 || end > pk_max_address())
+        return -EFAULT;
+    bool small = size <= PK_SMALL_TRANSFER;
+    for (uintptr_t at = start; at < end;) {
+        struct pk_kernel_mapping mapping;
+        int error = pk_kernel_mapping_in(port->maps, at, &mapping);
+        if (error == -ENOMEM || (error == 0 && mapping.start > at))
+            return alive(port) ? -EFAULT : -ESRCH;
+        if (error)
+            return alive(port) ? error : -ESRCH;
+        if ((mapping.protection & access) != access)
+            return small ? -EFAULT : -EACCES;
+        at = mapping.end;
+    }
+    return 0;
+}
+
+/* Local memory for the other end of a transfer: checked as pk_copy checks
+ * it, the table lock held. */
+static int check_local(uintptr_t address, size_t size, unsigned int access)
+{
+    uintptr_t start, end;
+    if (pk_page_range(address, size, &start, &end) != 0 || end > pk_max_address())
+        return -EFAULT;
+    pk_table_verify(start, end);
+    struct pk_segments segments;
+    int collected = pk_segments_collect(start, end, &segments), error = 0;
+    for (size_t i = 0; i < segments.count && error == 0; i++) {
+        const struct pk_segment *segment = &segments.items[i];
+        if (segment->entry != NULL && (segment->entry->flags & PK_ENTRY_INTERNAL))
+            error = -EFAULT;
+        else if (!(segment->protection & access))
+            error = size <= PK_SMALL_TRANSFER ? -EFAULT : -EACCES;
+    }
+    pk_segments_free(&segments);
+    return error != 0 ? error : collected != 0 ? -EFAULT : 0;
+}
+
+/* A read or write of the whole through the mem descriptor. */
+static int move(int mem, void *buffer, size_t size, uintptr_t address, bool write)
+{
+    for (size_t done = 0; done < size;) {
+        ssize_t moved = write ? pwrite(mem, (const char *)buffer + done, size - done, (off_t)(address + done))
+                              : pread(mem, (char *)buffer + done, size - done, (off_t)(address + done));
+        if (moved < 0 && errno == EINTR)
+            continue;
+        if (moved <= 0)
+            return moved == 0 || errno == ESRCH ? -ESRCH : -EFAULT;
+        done += (size_t)moved;
+    }
+    return 0;
+}
+
+int pk_task_read(pk_task_t task, uintptr_t address, size_t size, void *buffer)
+{
+    if (size == 0)
+        return 0;
+    if (address > UINTPTR_MAX - size || (uintptr_t)buffer > UINTPTR_MAX - size)
+        return -EFAULT;
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    struct port *port = lookup(task);
+    if (port == NULL)
+        error = -ESRCH;
+    if (error == 0)
+        error = check_remote(port, address, size, PK_PROT_READ);
+    if (error == 0)
+        error = check_local((uintptr_t)buffer, size, PK_PROT_WRITE);
+    if (error == 0)
+        error = move(port->mem, buffer, size, address, false);
+    pk_table_unlock();
+    return error;
+}
+
+int pk_task_write(pk_task_t task, uintptr_t address, const void *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    if ((uintptr_t)data > UINTPTR_MAX - size)
+        return -EBADMSG;
+    if (address > UINTPTR_MAX - size)
+        return -EFAULT;
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    struct port *port = lookup(task);
+    if (port == NULL)
+        error = -ESRCH;
+    else if (!port->writable)
+        error = -EBADF;
+    if (error == 0 && check_local((uintptr_t)data, size, PK_PROT_READ) != 0)
+        error = -EBADMSG;
+    if (error == 0)
+        error = check_remote(port, address, size, PK_PROT_WRITE);
+    if (error == 0)
+        error = move(port->mem, (void *)(uintptr_t)data, size, address, true);
+    pk_table_unlock();
+    return error;
+}
+
+int pk_task_region(pk_task_t task, uintptr_t *address, struct pk_region_info *info)
+{
+    if (address == NULL || info == NULL)
+        return -EINVAL;
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    struct port *port = lookup(task);
+    struct pk_kernel_mapping mapping;
+    error = port == NULL ? -ESRCH : pk_kernel_mapping_in(port->maps, *address, &mapping);
+    if (error == -ENOMEM && !alive(port))
+        error = -ESRCH;
+    if (error == 0) {
+        *info = (struct pk_region_info){
+            .start = mapping.start,
+            .size = mapping.end - mapping.start,
+            .protection = mapping.protection,
+            .max_protection = PK_PROT_ALL,
+            .inheritance = mapping.shared ? PK_INHERIT_SHARE : PK_INHERIT_COPY,
+            .purgeable_state = -1,
+            .flags = mapping.shared ? PK_REGION_SHARED : 0,
+        };
+        snprintf(info->name, sizeof info->name, "%s", mapping.name);
+        *address = mapping.start;
+    }
+    pk_table_unlock();
+    return error;
+}
+
+/* The descriptors of a live port, for the page queries (which take the
+ * table lock themselves): -ESRCH when there is none. */
+static int descriptors(pk_task_t task, int *pagemap, int *maps)
+{
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    struct port *port = lookup(task);
+    if (port != NULL) {
+        *pagemap = port->pagemap;
+        *maps = port->maps;
+    }
+    pk_table_unlock();
+    return port != NULL ? 0 : -ESRCH;
+}
+
+int pk_task_page_range_query(pk_task_t task, uintptr_t address, size_t size, int *dispositions, size_t *count)
+{
+    int pagemap, maps, error = descriptors(task, &pagemap, &maps);
+    return error ? error : pk_page_range_query_in(pagemap, maps, address, size, dispositions, count);
+}
+
+int pk_task_page_counts(pk_task_t task, uintptr_t address, size_t size, struct pk_page_counts *counts)
+{
+    if (counts == NULL)
+        return -EINVAL;
+    int pagemap, maps, error = descriptors(task, &pagemap, &maps);
+    return error ? error : pk_page_counts_in(pagemap, maps, address, size, counts);
+}
+
+int pk_task_read_new(pk_task_t task, uintptr_t address, size_t size, uintptr_t *data)
+{
+    if (data == NULL)
+        return -EINVAL;
+    if (size == 0) {
+        *data = 0;
+        return 0;
+    }
+    if (address > UINTPTR_MAX - size)
+        return -EFAULT;
+    /* The source first, as pk_read checks it. */
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    struct port *port = lookup(task);
+    error = port == NULL ? -ESRCH : check_remote(port, address, size, PK_PROT_READ);
+    pk_table_unlock();
+    if (error)
+        return error;
+    uintptr_t offset = pk_read_offset(address, size), length, copy = 0;
+    if (!pk_round(offset + size, &length))
+        return -EFAULT;
+    if ((error = pk_allocate(&copy, length, PK_ALLOC_ANYWHERE, NULL)) != 0)
+        return error;
+    if ((error = pk_task_read(task, address, size, (void *)(copy + offset))) != 0) {
+        pk_deallocate(copy, length);
+        return error;
+    }
+    *data = copy + offset;
+    return 0;
+}
+
+int pk_task_pid(pk_task_t task, int *pid)
+{
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    struct port *port = lookup(task);
+    if (port != NULL && pid != NULL)
+        *pid = port->pid;
+    pk_table_unlock();
+    return port != NULL ? 0 : -ESRCH;
+}
