@@ -60,8 +60,7 @@ static int check(uintptr_t start, uintptr_t end, unsigned int behavior)
     return error != 0 ? error : collected != 0 ? -ENOMEM : 0;
 }
 
-/* Zeros [start, end) of one segment, whatever memory it is. */
-static int zero(const struct pk_segment *segment)
+int pk_zero_segment(const struct pk_segment *segment)
 {
     size_t length = segment->end - segment->start;
     const struct pk_entry *entry = segment->entry;
@@ -81,12 +80,13 @@ static int zero(const struct pk_segment *segment)
 }
 
 /* madvise where Linux takes the advice; advice it does not know (an older
- * kernel without MADV_COLD), or a kind of memory it refuses it for (shared
- * pages and MADV_FREE), changes nothing, which each of these allows. */
+ * kernel without MADV_COLD), a kind of memory it refuses it for (shared
+ * pages and MADV_FREE), or a kernel without madvise at all
+ * (CONFIG_ADVISE_SYSCALLS), changes nothing, which each of these allows. */
 static int advise(uintptr_t start, size_t length, int advice)
 {
     int error = pk_sys_madvise(start, length, advice);
-    return error == -EINVAL ? 0 : error;
+    return error == -EINVAL || error == -ENOSYS ? 0 : error;
 }
 
 static int act(uintptr_t start, uintptr_t end, unsigned int behavior)
@@ -111,7 +111,7 @@ static int act(uintptr_t start, uintptr_t end, unsigned int behavior)
                 error = advise(segment->start, length, MADV_FREE);
             break;
         case PK_BEHAVIOR_PAGEOUT: error = advise(segment->start, length, MADV_PAGEOUT); break;
-        case PK_BEHAVIOR_ZERO: error = zero(segment); break;
+        case PK_BEHAVIOR_ZERO: error = pk_zero_segment(segment); break;
         default: break; /* REUSE, CAN_REUSE, ZERO_WIRED_PAGES */
         }
     }

@@ -36,6 +36,12 @@ struct pk_segments {
 int pk_segments_collect(uintptr_t start, uintptr_t end, struct pk_segments *segments);
 void pk_segments_free(struct pk_segments *segments);
 
+/* Makes a segment's pages read as zeros, whatever memory it is: dropped
+ * where the kernel can drop them (private memory, shared pages), else
+ * written over (locked pages, files, a kernel without madvise)
+ * (behavior.c). */
+int pk_zero_segment(const struct pk_segment *segment);
+
 /* Restores each segment's recorded protection, last first (rollback). */
 void pk_segments_restore(const struct pk_segments *segments, size_t count);
 

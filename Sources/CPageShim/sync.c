@@ -80,13 +80,11 @@ static int sync_segment(const struct pk_segment *segment, unsigned int flags)
         int how = (flags & PK_SYNC_SYNCHRONOUS) ? MS_SYNC : MS_ASYNC;
         error = pk_sys_msync(segment->start, length, how | ((flags & PK_SYNC_INVALIDATE) ? MS_INVALIDATE : 0));
     }
-    if (error == 0 && (flags & PK_SYNC_KILLPAGES)) {
-        /* Shared pages are dropped from their memfd; locked pages refuse. */
-        bool shared = segment->entry != NULL && segment->entry->backing != NULL;
-        error = pk_sys_madvise(segment->start, length, shared ? MADV_REMOVE : MADV_DONTNEED);
-        if (error == -EINVAL)
-            error = 0;
-    }
+    /* The pages' data goes: they read as zeros again. Pages that can
+     * neither be dropped nor written keep theirs. */
+    if (error == 0 && (flags & PK_SYNC_KILLPAGES) && pk_zero_segment(segment) != 0 &&
+        (segment->protection & PK_PROT_WRITE))
+        error = -EAGAIN;
     if (error == 0 && (flags & PK_SYNC_DEACTIVATE) && pk_sys_madvise(segment->start, length, MADV_COLD) == -EAGAIN)
         error = -EAGAIN;
     if (error == 0 && (flags & PK_SYNC_REUSABLEPAGES) && (segment->entry == NULL || segment->entry->object == NULL) &&

@@ -177,3 +177,21 @@ TEST(advice_machine_attribute_as_xnu_answers)
     CHECK_KR(vm_deallocate(SELF, untouched, 2 * PAGE), KERN_SUCCESS, 0);
     CHECK_KR(vm_deallocate(SELF, region, 4 * PAGE), KERN_SUCCESS, 0);
 }
+
+/* A kernel without madvise (CONFIG_ADVISE_SYSCALLS off): hints are
+ * dropped, as each allows, and ZERO still zeros, by writing. */
+TEST(advice_without_madvise)
+{
+    uintptr_t region = allocate_or_die(2 * PAGE, 0);
+    fill_pattern(region, 2 * PAGE, 19);
+    pk_sys_inject(PK_SYS_MADVISE, ENOSYS, 0, 100);
+    CHECK_KR(mach_vm_behavior_set(SELF, region, 2 * PAGE, VM_BEHAVIOR_WILLNEED), KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_behavior_set(SELF, region, 2 * PAGE, VM_BEHAVIOR_DONTNEED), KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_behavior_set(SELF, region, 2 * PAGE, VM_BEHAVIOR_RANDOM), KERN_SUCCESS, 0);
+    CHECK(has_pattern(region, 2 * PAGE, 19));
+    CHECK_KR(mach_vm_behavior_set(SELF, region, PAGE, VM_BEHAVIOR_ZERO), KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_msync(SELF, region + PAGE, PAGE, VM_SYNC_KILLPAGES), KERN_SUCCESS, 0);
+    pk_sys_inject_clear();
+    CHECK(is_zero(region, 2 * PAGE));
+    CHECK_KR(vm_deallocate(SELF, region, 2 * PAGE), KERN_SUCCESS, 0);
+}
