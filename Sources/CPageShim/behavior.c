@@ -81,12 +81,13 @@ int pk_zero_segment(const struct pk_segment *segment)
 
 /* madvise where Linux takes the advice; advice it does not know (an older
  * kernel without MADV_COLD), a kind of memory it refuses it for (shared
- * pages and MADV_FREE), or a kernel without madvise at all
- * (CONFIG_ADVISE_SYSCALLS), changes nothing, which each of these allows. */
+ * pages and MADV_FREE; anonymous memory and MADV_WILLNEED without swap,
+ * EBADF), or a kernel without madvise at all (CONFIG_ADVISE_SYSCALLS),
+ * changes nothing, which each of these allows. */
 static int advise(uintptr_t start, size_t length, int advice)
 {
     int error = pk_sys_madvise(start, length, advice);
-    return error == -EINVAL || error == -ENOSYS ? 0 : error;
+    return error == -EINVAL || error == -ENOSYS || error == -EBADF ? 0 : error;
 }
 
 static int act(uintptr_t start, uintptr_t end, unsigned int behavior)

@@ -48,6 +48,12 @@ public struct KernReturn: RawRepresentable, Sendable, Hashable, CustomStringConv
     /// A descriptor or entry name that names nothing, where Mach would have
     /// been sent an invalid port. `MACH_SEND_INVALID_RIGHT` (0x1000000a).
     public static let sendInvalidRight = KernReturn(rawValue: PK_MACH_SEND_INVALID_RIGHT)
+    /// A task port whose process is gone: a message to a dead port.
+    /// `MACH_SEND_INVALID_DEST` (0x10000003).
+    public static let sendInvalidDestination = KernReturn(rawValue: PK_MACH_SEND_INVALID_DEST)
+    /// Data that cannot be read, as a message carrying it would be refused.
+    /// `MACH_SEND_INVALID_MEMORY` (0x1000000c).
+    public static let sendInvalidMemory = KernReturn(rawValue: PK_MACH_SEND_INVALID_MEMORY)
 
     /// The Mach name, `KERN_NO_SPACE`.
     public var description: String { String(cString: pk_kern_return_name(rawValue)) }

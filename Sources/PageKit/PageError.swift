@@ -43,6 +43,16 @@ public struct PageError: Error, Sendable, CustomStringConvertible {
         case remap
         /// Setting what a child gets at `fork()` (`vm_inherit`).
         case inherit
+        /// Moving bytes (`mach_vm_read`, `mach_vm_write`, `mach_vm_copy`).
+        case transfer
+        /// Wiring pages (`mach_vm_wire`).
+        case wire
+        /// Advice (`mach_vm_behavior_set`).
+        case advise
+        /// Asking what pages are (`mach_vm_page_range_query`).
+        case pageQuery
+        /// Another process's memory (`task_for_pid` and the calls on it).
+        case task
 
         var native: pk_operation {
             switch self {
@@ -58,6 +68,11 @@ public struct PageError: Error, Sendable, CustomStringConvertible {
             case .map: PK_OP_MAP
             case .remap: PK_OP_REMAP
             case .inherit: PK_OP_INHERIT
+            case .transfer: PK_OP_TRANSFER
+            case .wire: PK_OP_WIRE
+            case .advise: PK_OP_BEHAVIOR
+            case .pageQuery: PK_OP_PAGE_QUERY
+            case .task: PK_OP_TASK
             }
         }
 
@@ -76,6 +91,11 @@ public struct PageError: Error, Sendable, CustomStringConvertible {
             case .map: "map"
             case .remap: "remap"
             case .inherit: "inherit"
+            case .transfer: "transfer"
+            case .wire: "wire"
+            case .advise: "advise"
+            case .pageQuery: "page query"
+            case .task: "task"
             }
         }
     }
@@ -187,4 +207,8 @@ extension PageError {
     public static let urefsOverflow = KernReturn.urefsOverflow
     /// `MACH_SEND_INVALID_RIGHT`, for matching.
     public static let sendInvalidRight = KernReturn.sendInvalidRight
+    /// `MACH_SEND_INVALID_DEST`, for matching.
+    public static let sendInvalidDestination = KernReturn.sendInvalidDestination
+    /// `MACH_SEND_INVALID_MEMORY`, for matching.
+    public static let sendInvalidMemory = KernReturn.sendInvalidMemory
 }

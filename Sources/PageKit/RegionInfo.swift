@@ -35,6 +35,10 @@ public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
     public let isSealed: Bool
     /// The name also shows in `/proc/PID/maps`.
     public let isNameVisibleInKernel: Bool
+    /// How many wirings hold it in memory (``PageRegion/wire(for:pages:)``).
+    public let wiredCount: Int
+    /// The access pattern advised for it (``PageRegion/advise(_:pages:)``).
+    public let accessPattern: PageRegion.AccessPattern
 
     init(_ info: pk_region_info) {
         start = info.start
@@ -53,6 +57,8 @@ public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
         isPermanent = info.flags & PK_REGION_PERMANENT != 0
         isSealed = info.flags & PK_REGION_SEALED != 0
         isNameVisibleInKernel = info.flags & PK_REGION_NAME_IN_KERNEL != 0
+        wiredCount = Int(info.user_wired_count)
+        accessPattern = PageRegion.AccessPattern(rawValue: info.behavior) ?? .normal
     }
 
     /// The region containing `address`, or else the next one above it

@@ -184,6 +184,8 @@ TEST(advice_without_madvise)
 {
     uintptr_t region = allocate_or_die(2 * PAGE, 0);
     fill_pattern(region, 2 * PAGE, 19);
+    pk_sys_inject(PK_SYS_MADVISE, EBADF, 0, 1); /* WILLNEED on anonymous memory without swap */
+    CHECK_KR(mach_vm_behavior_set(SELF, region, 2 * PAGE, VM_BEHAVIOR_WILLNEED), KERN_SUCCESS, 0);
     pk_sys_inject(PK_SYS_MADVISE, ENOSYS, 0, 100);
     CHECK_KR(mach_vm_behavior_set(SELF, region, 2 * PAGE, VM_BEHAVIOR_WILLNEED), KERN_SUCCESS, 0);
     CHECK_KR(mach_vm_behavior_set(SELF, region, 2 * PAGE, VM_BEHAVIOR_DONTNEED), KERN_SUCCESS, 0);
