@@ -15,7 +15,9 @@
  *   ZERO_WIRED_PAGES   checked and accepted: freed pages are zeroed anyway
  *   PAGEOUT            MADV_PAGEOUT (release macOS kernels refuse it)
  *   ZERO               the pages read as zeros: MADV_DONTNEED on private
- *                      memory, MADV_REMOVE on shared pages, else written
+ *                      memory, MADV_REMOVE on PageKit's shared pages (every
+ *                      view), written over where locked; refused for a
+ *                      file's pages and others' shared memory
  *
  * XNU's checks come first, in its order: the value, then size 0, the range,
  * holes (PageKit's own memory counting as one), then what the advice needs
@@ -55,19 +57,29 @@ static int check(uintptr_t start, uintptr_t end, unsigned int behavior)
             error = -EACCES;
         else if (behavior == PK_BEHAVIOR_ZERO && (segment->protection & PK_PROT_EXECUTE))
             error = -EACCES;
+        /* A file's pages, or shared memory PageKit did not make: zeroing
+         * would reach the file or the other process, and XNU zeroes only
+         * anonymous objects. */
+        else if (behavior == PK_BEHAVIOR_ZERO && segment->entry == NULL && !pk_segment_private_anonymous(segment))
+            error = -EACCES;
     }
     pk_segments_free(&segments);
     return error != 0 ? error : collected != 0 ? -ENOMEM : 0;
 }
 
+bool pk_segment_private_anonymous(const struct pk_segment *segment)
+{
+    struct pk_kernel_mapping mapping;
+    if (segment->entry != NULL)
+        return segment->entry->backing == NULL;
+    return pk_kernel_mapping(segment->start, &mapping) == 0 && mapping.anonymous;
+}
+
 int pk_zero_segment(const struct pk_segment *segment)
 {
     size_t length = segment->end - segment->start;
-    const struct pk_entry *entry = segment->entry;
-    struct pk_kernel_mapping mapping;
-    bool private_anonymous = entry != NULL ? entry->backing == NULL
-                                           : pk_kernel_mapping(segment->start, &mapping) == 0 && mapping.anonymous;
-    int advice = private_anonymous ? MADV_DONTNEED : entry != NULL ? MADV_REMOVE : -1;
+    bool private_anonymous = pk_segment_private_anonymous(segment);
+    int advice = private_anonymous ? MADV_DONTNEED : segment->entry != NULL ? MADV_REMOVE : -1;
     /* Locked pages refuse both: they are written over. */
     if (advice >= 0 && pk_sys_madvise(segment->start, length, advice) == 0)
         return 0;

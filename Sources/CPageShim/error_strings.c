@@ -4,8 +4,9 @@
  * them: a Mach error is | system (6 bits) | subsystem (12) | code (14) |,
  * and each known code has its sentence, such as "(os/kern) invalid
  * address". The kern system's codes (every kern_return_t) and the Mach IPC
- * system's (MACH_SEND_*, MACH_RCV_*, MIG_*) are here; other systems give
- * macOS's sentence for an unknown subsystem or system.
+ * system's (MACH_SEND_*, MACH_RCV_*, MIG_*, and the old negative IPC and
+ * MIG numbers, mapped first as macOS maps them) are here; other systems
+ * give macOS's sentence for an unknown subsystem or system.
  */
 #include "internal.h"
 
@@ -132,6 +133,45 @@ static const char *const mig_codes[] = {
     "(ipc/mig) unknown trailer format",
 };
 
+/* The original IPC's codes, which old negative numbers map to. */
+static const char *const old_send_codes[] = {
+    "(ipc/send) unknown error",
+    "(ipc/send) invalid memory",
+    "(ipc/send) invalid port",
+    "(ipc/send) timed out",
+    "(ipc/send) unused error",
+    "(ipc/send) will notify",
+    "(ipc/send) notify in progress",
+    "(ipc/send) kernel refused message",
+    "(ipc/send) send interrupted",
+    "(ipc/send) send message too large",
+    "(ipc/send) send message too small",
+    "(ipc/send) message size changed while being copied",
+};
+
+static const char *const old_receive_codes[] = {
+    "(ipc/rcv) unknown error",
+    "(ipc/rcv) invalid memory",
+    "(ipc/rcv) invalid port",
+    "(ipc/rcv) receive timed out",
+    "(ipc/rcv) message too large",
+    "(ipc/rcv) no space for message data",
+    "(ipc/rcv) only sender remaining",
+    "(ipc/rcv) receive interrupted",
+    "(ipc/rcv) port receiver changed or port became enabled",
+};
+
+static const char *const old_mig_codes[] = {
+    "(ipc/mig) type check failure in message interface",
+    "(ipc/mig) wrong return message ID",
+    "(ipc/mig) server detected error",
+    "(ipc/mig) bad message ID",
+    "(ipc/mig) server found wrong arguments",
+    "(ipc/mig) no reply should be sent",
+    "(ipc/mig) server raised exception",
+    "(ipc/mig) user specified array not large enough for return info",
+};
+
 struct subsystem {
     const char *name;
     const char *const *codes;
@@ -150,6 +190,12 @@ static const struct subsystem kern_subsystems[] = {
     {"(os/?)", NULL, 0},
 };
 
+static const struct subsystem old_ipc_subsystems[] = {
+    {"(ipc/send)", old_send_codes, COUNT(old_send_codes)},
+    {"(ipc/rcv)", old_receive_codes, COUNT(old_receive_codes)},
+    {"(ipc/mig)", old_mig_codes, COUNT(old_mig_codes)},
+};
+
 static const struct subsystem ipc_subsystems[] = {
     {"(ipc/send)", send_codes, COUNT(send_codes)},
     {"(ipc/rcv)", receive_codes, COUNT(receive_codes)},
@@ -161,21 +207,36 @@ static const struct error_system systems[64] = {
     [0x0] = {"(operating system/?) unknown subsystem error", kern_subsystems, COUNT(kern_subsystems)},
     [0x1] = {"(user space/?) unknown subsystem error", NULL, 0},
     [0x2] = {"(server/?) unknown subsystem error", NULL, 0},
-    [0x3] = {"(ipc/?) unknown subsystem error", NULL, 0},
+    [0x3] = {"(ipc/?) unknown subsystem error", old_ipc_subsystems, COUNT(old_ipc_subsystems)},
     [0x4] = {"(ipc/?) unknown subsystem error", ipc_subsystems, COUNT(ipc_subsystems)},
     [0x8] = {"(vm/?) unknown subsystem error", NULL, 0},
     [0x37] = {"(libkern/?) unknown subsystem error", NULL, 0},
     [0x38] = {"(iokit/?) unknown subsystem error", NULL, 0},
 };
 
+/* macOS maps old numbers first: the original IPC's -100 to -299 and MIG's
+ * -300 to -399 (MIG_TYPE_ERROR and the rest). */
+static int compatible(int error)
+{
+    if (error <= -100 && error > -200)
+        return (0x3 << 26) | (0 << 14) | -(error + 100);
+    if (error <= -200 && error > -300)
+        return (0x3 << 26) | (1 << 14) | -(error + 200);
+    if (error <= -300 && error > -400)
+        return (0x4 << 26) | (2 << 14) | -(error + 300);
+    return error;
+}
+
 static const struct subsystem *subsystem_of(int error)
 {
+    error = compatible(error);
     unsigned int system = ((unsigned int)error >> 26) & 0x3f, sub = ((unsigned int)error >> 14) & 0xfff;
     return sub < systems[system].count ? &systems[system].subsystems[sub] : NULL;
 }
 
 const char *pk_mach_error_string(int error)
 {
+    error = compatible(error);
     unsigned int system = ((unsigned int)error >> 26) & 0x3f, code = (unsigned int)error & 0x3fff;
     const struct subsystem *subsystem = subsystem_of(error);
     if (subsystem == NULL)
@@ -191,6 +252,7 @@ const char *pk_mach_error_type(int error)
 
 bool pk_mach_error_known(int error)
 {
+    error = compatible(error);
     const struct subsystem *subsystem = subsystem_of(error);
     return subsystem != NULL && ((unsigned int)error & 0x3fff) < subsystem->count;
 }

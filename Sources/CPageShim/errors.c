@@ -69,6 +69,7 @@ static const struct rule rules[] = {
     {PK_OP_TASK, ENOMEM, PK_KERN_INVALID_ADDRESS},
     {PK_OP_TASK, EBADMSG, PK_MACH_SEND_INVALID_MEMORY},
     {PK_OP_TASK, EBADF, PK_KERN_INVALID_ARGUMENT}, /* a read port asked to write */
+    {PK_OP_TASK, ENOSPC, PK_KERN_NO_SPACE},        /* no room here for mach_vm_read's copy */
     {0, EINVAL, PK_KERN_INVALID_ARGUMENT},
     {0, EACCES, PK_KERN_PROTECTION_FAILURE},
     {0, EPERM, PK_KERN_PROTECTION_FAILURE},

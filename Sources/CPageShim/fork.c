@@ -116,8 +116,10 @@ static void after_fork_in_parent(void)
 static void after_fork_in_child(void)
 {
     pk_table_fork_reset();
-    /* A child inherits no locked pages, on Linux as on XNU. */
-    for (struct pk_entry *entry = pk_table_ceiling(0); entry != NULL; entry = pk_table_next(entry))
+    /* A child inherits no locked pages, on Linux as on XNU. (A fork from a
+     * handler that interrupted a PageKit call may find the table half
+     * changed: it is not walked then.) */
+    for (struct pk_entry *entry = fork_locked ? pk_table_ceiling(0) : NULL; entry != NULL; entry = pk_table_next(entry))
         entry->wired = 0;
     drop_snapshots(true);
     pk_kernel_maps_reset();

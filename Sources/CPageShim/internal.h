@@ -151,10 +151,11 @@ int pk_copy_pages_to_file(uintptr_t start, uintptr_t end, int fd, uint64_t offse
  * if it is the marker, it becomes the user's word, and true (purgeable.c). */
 bool pk_object_saved_word(const struct pk_object *object, uintptr_t page, uintptr_t *word);
 
-/* pk_page_range_query and pk_page_counts for another process, through
- * descriptors of its /proc/PID/pagemap and maps (page_query.c). */
+/* pk_page_range_query and pk_page_counts for another process (pid; maps
+ * -1 and pid 0: this one), through descriptors of its /proc/PID/pagemap
+ * and maps (page_query.c). */
 int pk_page_range_query_in(int pagemap, int maps, uintptr_t address, size_t size, int *dispositions, size_t *count);
-int pk_page_counts_in(int pagemap, int maps, uintptr_t address, size_t size, struct pk_page_counts *counts);
+int pk_page_counts_in(int pid, int pagemap, int maps, uintptr_t address, size_t size, struct pk_page_counts *counts);
 /* XNU's msg_ool_size_small: transfers up to this size go through a kernel
  * buffer, where any fault is KERN_INVALID_ADDRESS (transfer.c). */
 #if defined(__x86_64__)

@@ -95,7 +95,14 @@ static int query(int fd, uintptr_t address, struct pk_kernel_mapping *mapping)
         .vma_name_addr = (uintptr_t)mapping->name,
     };
     mapping->name[0] = '\0';
-    if (ioctl(fd, PROCMAP_QUERY, &request) != 0)
+    int result = ioctl(fd, PROCMAP_QUERY, &request);
+    /* A name longer than the buffer: the mapping without it. */
+    if (result != 0 && errno == ENAMETOOLONG) {
+        request.vma_name_size = 0;
+        request.vma_name_addr = 0;
+        result = ioctl(fd, PROCMAP_QUERY, &request);
+    }
+    if (result != 0)
         return errno == ENOENT ? -ENOMEM : -errno;
     mapping->start = request.vma_start;
     mapping->end = request.vma_end;

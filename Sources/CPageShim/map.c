@@ -226,12 +226,13 @@ static int place(struct target *target, const struct piece *pieces, const size_t
 }
 
 /* Private memory just placed that a child must share moves onto shared
- * pages now; if it cannot, the placed range goes again. */
+ * pages now, by vm_inherit's rules (purgeable memory cannot be shared);
+ * if it cannot, the placed range goes again. */
 static int share_placed(uintptr_t placed, size_t length, unsigned int inheritance)
 {
     if (inheritance != PK_INHERIT_SHARE)
         return 0;
-    int error = pk_share_private_runs(placed, placed + length);
+    int error = pk_inherit_locked(placed, length, PK_INHERIT_SHARE);
     if (error) {
         struct pk_orphans orphans = PK_ORPHANS_INITIALIZER(orphans);
         struct pk_spares spares = {0};

@@ -35,6 +35,10 @@ struct slot {
 static struct slot *slots;
 static uint32_t slot_count, slot_capacity;
 
+/* mach_task_self() and mach_host_self() in <pagekit/mach.h>. */
+#define PK_ENTRY_NAME_TASK_SELF 0x203u
+#define PK_ENTRY_NAME_HOST_SELF 0x103u
+
 static pk_entry_name_t name_of(uint32_t index)
 {
     return ((index + 1) << 8) | slots[index].generation;
@@ -74,7 +78,10 @@ static int name_entry(struct pk_memory_entry *entry, pk_entry_name_t *name)
     if (index == slot_count)
         slot_count++;
     slots[index].entry = entry;
-    slots[index].generation = (uint8_t)(slots[index].generation % 0xFF + 1);
+    /* Never the names the Mach header gives the task and the host. */
+    do
+        slots[index].generation = (uint8_t)(slots[index].generation % 0xFF + 1);
+    while (name_of(index) == PK_ENTRY_NAME_TASK_SELF || name_of(index) == PK_ENTRY_NAME_HOST_SELF);
     *name = name_of(index);
     return 0;
 }

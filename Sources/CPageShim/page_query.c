@@ -22,6 +22,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -123,6 +125,10 @@ static int dispositions_of(int pagemap, int maps, uintptr_t first, size_t count,
     for (uintptr_t at = first; at < end;) {
         struct pk_kernel_mapping mapping;
         int error = maps < 0 ? pk_kernel_mapping(at, &mapping) : pk_kernel_mapping_in(maps, at, &mapping);
+        /* Nothing mapped at or above is an answer; anything else (a
+         * process that is gone) is not. */
+        if (error != 0 && error != -ENOMEM)
+            return error;
         uintptr_t from = error == 0 && mapping.start > at ? mapping.start : at;
         uintptr_t to = error != 0 ? end : mapping.end < end ? mapping.end : end;
         if (error != 0 || mapping.start >= end)
@@ -131,13 +137,23 @@ static int dispositions_of(int pagemap, int maps, uintptr_t first, size_t count,
             dispositions[(gap - first) / pk_page()] = 0;
         if (from >= to)
             break;
-        const struct pk_entry *entry = maps < 0 ? pk_table_lookup(from) : NULL;
-        if (entry != NULL && (entry->flags & PK_ENTRY_INTERNAL)) {
-            uintptr_t internal_end = entry->end < to ? entry->end : to;
-            for (uintptr_t page = from; page < internal_end; page += pk_page())
-                dispositions[(page - first) / pk_page()] = 0;
-            at = internal_end;
-            continue;
+        /* PageKit's own memory reads as nothing, wherever it lies in the
+         * mapping (the kernel may merge it with a neighbour's). */
+        struct pk_entry *entry = maps < 0 ? pk_table_ceiling(from) : NULL;
+        while (entry != NULL && entry->end <= from)
+            entry = pk_table_next(entry);
+        for (; entry != NULL && entry->start < to && !(entry->flags & PK_ENTRY_INTERNAL); entry = pk_table_next(entry))
+            ;
+        if (entry != NULL && entry->start < to) {
+            if (entry->start > from) {
+                to = entry->start;
+            } else {
+                uintptr_t internal_end = entry->end < to ? entry->end : to;
+                for (uintptr_t page = from; page < internal_end; page += pk_page())
+                    dispositions[(page - first) / pk_page()] = 0;
+                at = internal_end;
+                continue;
+            }
         }
         if ((error = describe(pagemap, maps >= 0, from, (to - from) / pk_page(), &mapping,
                               dispositions + (from - first) / pk_page(), buffers)) != 0)
@@ -174,12 +190,57 @@ int pk_page_info(uintptr_t address, struct pk_page_info *info)
     return error;
 }
 
-/* Adds the counts of [start, end) to counts, with the table lock held. */
-static int count_locked(int pagemap, int maps, uintptr_t start, uintptr_t end, struct pk_page_counts *counts)
+/* Ranges above this many pages are counted from smaps, which the kernel
+ * sums while it skips what is not mapped, rather than page by page. */
+#define SMAPS_ABOVE ((size_t)1 << 18)
+
+/* Adds the counts of [start, end) to counts from /proc/PID/smaps (pid 0:
+ * this process), each mapping's share of them by its overlap. */
+static int count_from_smaps(int pid, uintptr_t start, uintptr_t end, struct pk_page_counts *counts)
+{
+    char path[64];
+    if (pid == 0)
+        snprintf(path, sizeof path, "/proc/self/smaps");
+    else
+        snprintf(path, sizeof path, "/proc/%d/smaps", pid);
+    FILE *smaps = fopen(path, "re");
+    if (smaps == NULL)
+        return errno == ENOENT ? -ESRCH : -errno;
+    char line[512];
+    double share = 0;
+    unsigned long long kib;
+    while (fgets(line, sizeof line, smaps) != NULL) {
+        struct pk_kernel_mapping mapping;
+        if (strchr(line, ':') == NULL || strchr(line, '-') < strchr(line, ' ')) {
+            if (pk_kernel_maps_parse_line(line, &mapping)) {
+                uintptr_t from = mapping.start > start ? mapping.start : start;
+                uintptr_t to = mapping.end < end ? mapping.end : end;
+                share = to > from ? (double)(to - from) / (double)(mapping.end - mapping.start) : 0;
+            }
+            continue;
+        }
+        if (share == 0)
+            continue;
+        if (sscanf(line, "Rss: %llu kB", &kib) == 1)
+            counts->resident += (size_t)(share * (double)kib * 1024 / (double)pk_page());
+        else if (sscanf(line, "Swap: %llu kB", &kib) == 1)
+            counts->swapped += (size_t)(share * (double)kib * 1024 / (double)pk_page());
+        else if (sscanf(line, "Private_Dirty: %llu kB", &kib) == 1 || sscanf(line, "Shared_Dirty: %llu kB", &kib) == 1)
+            counts->dirty += (size_t)(share * (double)kib * 1024 / (double)pk_page());
+    }
+    fclose(smaps);
+    return 0;
+}
+
+/* Adds the counts of [start, end) to counts, a chunk at a time, each with
+ * the table lock held. */
+static int count_pages(int pagemap, int maps, uintptr_t start, uintptr_t end, struct pk_page_counts *counts)
 {
     int error = 0;
     for (uintptr_t at = start; error == 0 && at < end;) {
         size_t n = (end - at) / pk_page() < CHUNK ? (end - at) / pk_page() : CHUNK;
+        if ((error = pk_table_lock()) != 0)
+            break;
         error = dispositions_of(pagemap, maps, at, n, shared_buffers.dispositions, &shared_buffers);
         for (size_t i = 0; error == 0 && i < n; i++) {
             int disposition = shared_buffers.dispositions[i];
@@ -187,6 +248,7 @@ static int count_locked(int pagemap, int maps, uintptr_t start, uintptr_t end, s
             counts->dirty += (disposition & PK_PAGE_DIRTY) != 0;
             counts->swapped += (disposition & PK_PAGE_PAGED_OUT) != 0;
         }
+        pk_table_unlock();
         at += n * pk_page();
     }
     return error;
@@ -246,36 +308,25 @@ int pk_page_range_query_in(int pagemap, int maps, uintptr_t address, size_t size
     return range_query(pagemap, maps, address, size, dispositions, count);
 }
 
-int pk_page_counts_in(int pagemap, int maps, uintptr_t address, size_t size, struct pk_page_counts *counts)
+int pk_page_counts_in(int pid, int pagemap, int maps, uintptr_t address, size_t size, struct pk_page_counts *counts)
 {
     *counts = (struct pk_page_counts){0};
     uintptr_t start = pk_trunc(address), end;
     if (address > UINTPTR_MAX - size || !pk_round(address + size, &end))
         return -EINVAL;
-    int error = pk_table_lock();
-    if (error == 0) {
-        error = count_locked(pagemap, maps, start, end, counts);
-        pk_table_unlock();
-    }
-    return error;
+    if ((end - start) / pk_page() > SMAPS_ABOVE)
+        return count_from_smaps(pid, start, end, counts);
+    return count_pages(pagemap, maps, start, end, counts);
 }
 
 int pk_page_counts(uintptr_t address, size_t size, struct pk_page_counts *counts)
 {
-    if (counts == NULL || address > UINTPTR_MAX - size)
-        return -EINVAL;
-    *counts = (struct pk_page_counts){0};
-    uintptr_t start = pk_trunc(address), end;
-    if (!pk_round(address + size, &end))
+    if (counts == NULL)
         return -EINVAL;
     int pagemap = pagemap_open();
     if (pagemap < 0)
         return pagemap;
-    int error = pk_table_lock();
-    if (error == 0) {
-        error = count_locked(pagemap, -1, start, end, counts);
-        pk_table_unlock();
-    }
+    int error = pk_page_counts_in(0, pagemap, -1, address, size, counts);
     close(pagemap);
     return error;
 }
@@ -283,20 +334,31 @@ int pk_page_counts(uintptr_t address, size_t size, struct pk_page_counts *counts
 int pk_volatile_resident(uint64_t *bytes)
 {
     *bytes = 0;
-    int pagemap = pagemap_open();
-    if (pagemap < 0)
-        return pagemap;
+    /* The objects' ranges first, then their pages, without the lock held
+     * all along. */
     int error = pk_table_lock();
-    if (error == 0) {
-        for (struct pk_object *object = pk_objects_first(); error == 0 && object != NULL;
-             object = pk_objects_next(object)) {
-            struct pk_page_counts counts = {0};
-            if (pk_object_state(object) == PK_PURGEABLE_VOLATILE &&
-                (error = count_locked(pagemap, -1, object->start, object->end, &counts)) == 0)
-                *bytes += counts.resident * pk_page();
+    if (error)
+        return error;
+    size_t count = 0;
+    for (struct pk_object *object = pk_objects_first(); object != NULL; object = pk_objects_next(object))
+        count += pk_object_state(object) == PK_PURGEABLE_VOLATILE;
+    uintptr_t(*ranges)[2] = count > 0 ? malloc(count * sizeof *ranges) : NULL;
+    size_t filled = 0;
+    for (struct pk_object *object = pk_objects_first(); ranges != NULL && object != NULL;
+         object = pk_objects_next(object)) {
+        if (pk_object_state(object) == PK_PURGEABLE_VOLATILE) {
+            ranges[filled][0] = object->start;
+            ranges[filled++][1] = object->end;
         }
-        pk_table_unlock();
     }
-    close(pagemap);
+    pk_table_unlock();
+    if (count > 0 && ranges == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; error == 0 && i < filled; i++) {
+        struct pk_page_counts counts;
+        if ((error = pk_page_counts(ranges[i][0], ranges[i][1] - ranges[i][0], &counts)) == 0)
+            *bytes += counts.resident * pk_page();
+    }
+    free(ranges);
     return error;
 }

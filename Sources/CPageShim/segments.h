@@ -41,6 +41,9 @@ void pk_segments_free(struct pk_segments *segments);
  * written over (locked pages, files, a kernel without madvise)
  * (behavior.c). */
 int pk_zero_segment(const struct pk_segment *segment);
+/* Whether a segment is private anonymous memory: PageKit's own private
+ * pages, or a stranger's anonymous mapping (behavior.c). */
+bool pk_segment_private_anonymous(const struct pk_segment *segment);
 
 /* Restores each segment's recorded protection, last first (rollback). */
 void pk_segments_restore(const struct pk_segments *segments, size_t count);

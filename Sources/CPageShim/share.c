@@ -219,6 +219,9 @@ static int replace(uintptr_t start, uintptr_t end, const struct pk_backing *back
          entry = pk_table_next(entry)) {
         intptr_t mapped = pk_sys_mmap_file(entry->start, entry->end - entry->start, entry->protection,
                                            MAP_SHARED | MAP_FIXED, backing->fd, entry->start - start);
+        /* A new mapping is not locked: wired pages are locked again. */
+        if (mapped >= 0 && entry->wired > 0)
+            pk_sys_mlock(entry->start, entry->end - entry->start);
         if (mapped >= 0)
             continue;
         for (struct pk_entry *undo = pk_table_ceiling(start); undo != entry; undo = pk_table_next(undo)) {

@@ -7,7 +7,8 @@
  * mach_vm_msync's flags act on each mapped part of the range, as XNU's do:
  * SYNCHRONOUS and ASYNCHRONOUS write file pages back (msync MS_SYNC,
  * MS_ASYNC), INVALIDATE drops cached copies (MS_INVALIDATE), KILLPAGES
- * discards the pages (they read as zeros again), DEACTIVATE ages them
+ * discards private anonymous pages (they read as zeros again; shared
+ * pages and a file's are left, as XNU leaves them), DEACTIVATE ages them
  * (MADV_COLD), REUSABLEPAGES lets the kernel take them (MADV_FREE). Holes
  * are passed over, unless CONTIGUOUS asks for none: PageKit checks that
  * before it does anything, so that refusal changes nothing.
@@ -80,10 +81,11 @@ static int sync_segment(const struct pk_segment *segment, unsigned int flags)
         int how = (flags & PK_SYNC_SYNCHRONOUS) ? MS_SYNC : MS_ASYNC;
         error = pk_sys_msync(segment->start, length, how | ((flags & PK_SYNC_INVALIDATE) ? MS_INVALIDATE : 0));
     }
-    /* The pages' data goes: they read as zeros again. Pages that can
-     * neither be dropped nor written keep theirs. */
-    if (error == 0 && (flags & PK_SYNC_KILLPAGES) && pk_zero_segment(segment) != 0 &&
-        (segment->protection & PK_PROT_WRITE))
+    /* Private anonymous pages' data goes: they read as zeros again. As on
+     * XNU, pages that are shared, or a file's, are not killed; and pages
+     * that can neither be dropped nor written keep theirs. */
+    if (error == 0 && (flags & PK_SYNC_KILLPAGES) && pk_segment_private_anonymous(segment) &&
+        pk_zero_segment(segment) != 0 && (segment->protection & PK_PROT_WRITE))
         error = -EAGAIN;
     if (error == 0 && (flags & PK_SYNC_DEACTIVATE) && pk_sys_madvise(segment->start, length, MADV_COLD) == -EAGAIN)
         error = -EAGAIN;

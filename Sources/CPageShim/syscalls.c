@@ -231,8 +231,7 @@ intptr_t pk_sys_map_marker(const char *name, uintptr_t address, size_t page)
     return result;
 }
 
-/* Kernels built without CONFIG_CROSS_MEMORY_ATTACH have no
- * process_vm_readv; /proc/PID/mem makes the same access check. */
+/* /proc/PID/mem, for kernels without process_vm_readv. */
 static int read_process_mem(int pid, uintptr_t address, void *buffer, size_t size)
 {
     char path[32];
@@ -240,23 +239,41 @@ static int read_process_mem(int pid, uintptr_t address, void *buffer, size_t siz
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? -ESRCH : errno == EPERM ? -EACCES : -errno;
-    ssize_t copied = pread(fd, buffer, size, (off_t)address);
-    int error = copied == (ssize_t)size ? 0 : copied >= 0 || errno == EIO ? -EFAULT : -errno;
+    int error = 0;
+    /* One read moves at most about 2 GiB: go on while it makes progress. */
+    for (size_t done = 0; error == 0 && done < size;) {
+        ssize_t copied = pread(fd, (char *)buffer + done, size - done, (off_t)(address + done));
+        if (copied > 0)
+            done += (size_t)copied;
+        else if (copied < 0 && errno == EINTR)
+            continue;
+        else
+            error = copied == 0 || errno == EIO ? -EFAULT : -errno;
+    }
     close(fd);
     return error;
 }
 
+/* Kernels built without CONFIG_CROSS_MEMORY_ATTACH have no
+ * process_vm_readv; /proc/PID/mem makes the same access check. One call
+ * moves at most about 2 GiB (MAX_RW_COUNT): the copy goes on while each
+ * makes progress, and a call that moves nothing is the fault. */
 int pk_sys_read_process(int pid, uintptr_t address, void *buffer, size_t size)
 {
-    struct iovec local = {buffer, size}, remote = {(void *)address, size};
-    ssize_t copied = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-    if (copied == (ssize_t)size)
-        return 0;
-    if (copied >= 0)
-        return -EFAULT;
-    if (errno == ENOSYS)
-        return read_process_mem(pid, address, buffer, size);
-    return errno == EPERM ? -EACCES : -errno;
+    for (size_t done = 0; done < size;) {
+        struct iovec local = {(char *)buffer + done, size - done}, remote = {(void *)(address + done), size - done};
+        ssize_t copied = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+        if (copied > 0) {
+            done += (size_t)copied;
+            continue;
+        }
+        if (copied == 0)
+            return -EFAULT;
+        if (errno == ENOSYS)
+            return read_process_mem(pid, address + done, (char *)buffer + done, size - done);
+        return errno == EPERM ? -EACCES : -errno;
+    }
+    return 0;
 }
 
 int pk_sys_mapped(uintptr_t address, size_t length)

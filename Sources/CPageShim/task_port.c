@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "segments.h"
@@ -138,18 +139,60 @@ int pk_task_release(pk_task_t task)
     return 0;
 }
 
+/* A port's descriptors, duplicated under the table lock so that a call can
+ * use them without it (reading another process can wait on that process)
+ * and a release on another thread cannot close them underneath. */
+struct held {
+    int pid, mem, maps, pagemap;
+    bool writable;
+};
+
+static void let_go(struct held *held)
+{
+    if (held->mem >= 0)
+        close(held->mem);
+    if (held->maps >= 0)
+        close(held->maps);
+    if (held->pagemap >= 0)
+        close(held->pagemap);
+}
+
+static int hold(pk_task_t task, struct held *held)
+{
+    *held = (struct held){.mem = -1, .maps = -1, .pagemap = -1};
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    struct port *port = lookup(task);
+    if (port == NULL) {
+        pk_table_unlock();
+        return -ESRCH;
+    }
+    held->pid = port->pid;
+    held->writable = port->writable;
+    held->mem = fcntl(port->mem, F_DUPFD_CLOEXEC, 0);
+    held->maps = fcntl(port->maps, F_DUPFD_CLOEXEC, 0);
+    held->pagemap = fcntl(port->pagemap, F_DUPFD_CLOEXEC, 0);
+    pk_table_unlock();
+    if (held->mem < 0 || held->maps < 0 || held->pagemap < 0) {
+        let_go(held);
+        return -EMFILE;
+    }
+    return 0;
+}
+
 /* Whether the process behind a port still runs: its maps say nothing
  * once it has exited. */
-static bool alive(const struct port *port)
+static bool alive(int maps)
 {
     char byte;
-    return pread(port->maps, &byte, 1, 0) == 1;
+    return pread(maps, &byte, 1, 0) == 1;
 }
 
 /* [address, address + size) of the remote process allows access, as XNU
  * checks it (see transfer.c): 0, -EFAULT or -EACCES, -ESRCH when it is
  * gone. */
-static int check_remote(const struct port *port, uintptr_t address, size_t size, unsigned int access)
+static int check_remote(int maps, uintptr_t address, size_t size, unsigned int access)
 {
     uintptr_t start, end;
     if (pk_page_range(address, size, &start, &end) != 0 || end > pk_max_address())
@@ -157,11 +200,11 @@ static int check_remote(const struct port *port, uintptr_t address, size_t size,
     bool small = size <= PK_SMALL_TRANSFER;
     for (uintptr_t at = start; at < end;) {
         struct pk_kernel_mapping mapping;
-        int error = pk_kernel_mapping_in(port->maps, at, &mapping);
+        int error = pk_kernel_mapping_in(maps, at, &mapping);
         if (error == -ENOMEM || (error == 0 && mapping.start > at))
-            return alive(port) ? -EFAULT : -ESRCH;
+            return alive(maps) ? -EFAULT : -ESRCH;
         if (error)
-            return alive(port) ? error : -ESRCH;
+            return alive(maps) ? error : -ESRCH;
         if ((mapping.protection & access) != access)
             return small ? -EFAULT : -EACCES;
         at = mapping.end;
@@ -170,23 +213,30 @@ static int check_remote(const struct port *port, uintptr_t address, size_t size,
 }
 
 /* Local memory for the other end of a transfer: checked as pk_copy checks
- * it, the table lock held. */
-static int check_local(uintptr_t address, size_t size, unsigned int access)
+ * it; *volatile_pages when it holds volatile purgeable pages. */
+static int check_local(uintptr_t address, size_t size, unsigned int access, bool *volatile_pages)
 {
     uintptr_t start, end;
     if (pk_page_range(address, size, &start, &end) != 0 || end > pk_max_address())
         return -EFAULT;
+    int error = pk_table_lock();
+    if (error)
+        return error;
     pk_table_verify(start, end);
     struct pk_segments segments;
-    int collected = pk_segments_collect(start, end, &segments), error = 0;
+    int collected = pk_segments_collect(start, end, &segments);
     for (size_t i = 0; i < segments.count && error == 0; i++) {
         const struct pk_segment *segment = &segments.items[i];
         if (segment->entry != NULL && (segment->entry->flags & PK_ENTRY_INTERNAL))
             error = -EFAULT;
         else if (!(segment->protection & access))
             error = size <= PK_SMALL_TRANSFER ? -EFAULT : -EACCES;
+        else if (segment->entry != NULL && segment->entry->object != NULL &&
+                 segment->entry->object->state == PK_PURGEABLE_VOLATILE)
+            *volatile_pages = true;
     }
     pk_segments_free(&segments);
+    pk_table_unlock();
     return error != 0 ? error : collected != 0 ? -EFAULT : 0;
 }
 
@@ -211,19 +261,17 @@ int pk_task_read(pk_task_t task, uintptr_t address, size_t size, void *buffer)
         return 0;
     if (address > UINTPTR_MAX - size || (uintptr_t)buffer > UINTPTR_MAX - size)
         return -EFAULT;
-    int error = pk_table_lock();
+    struct held held;
+    int error = hold(task, &held);
     if (error)
         return error;
-    struct port *port = lookup(task);
-    if (port == NULL)
-        error = -ESRCH;
+    bool unused = false;
+    error = check_remote(held.maps, address, size, PK_PROT_READ);
     if (error == 0)
-        error = check_remote(port, address, size, PK_PROT_READ);
+        error = check_local((uintptr_t)buffer, size, PK_PROT_WRITE, &unused);
     if (error == 0)
-        error = check_local((uintptr_t)buffer, size, PK_PROT_WRITE);
-    if (error == 0)
-        error = move(port->mem, buffer, size, address, false);
-    pk_table_unlock();
+        error = move(held.mem, buffer, size, address, false);
+    let_go(&held);
     return error;
 }
 
@@ -235,21 +283,38 @@ int pk_task_write(pk_task_t task, uintptr_t address, const void *data, size_t si
         return -EBADMSG;
     if (address > UINTPTR_MAX - size)
         return -EFAULT;
-    int error = pk_table_lock();
+    struct held held;
+    int error = hold(task, &held);
     if (error)
         return error;
-    struct port *port = lookup(task);
-    if (port == NULL)
-        error = -ESRCH;
-    else if (!port->writable)
+    bool volatile_pages = false;
+    if (!held.writable)
         error = -EBADF;
-    if (error == 0 && check_local((uintptr_t)data, size, PK_PROT_READ) != 0)
+    if (error == 0 && check_local((uintptr_t)data, size, PK_PROT_READ, &volatile_pages) != 0)
         error = -EBADMSG;
     if (error == 0)
-        error = check_remote(port, address, size, PK_PROT_WRITE);
+        error = check_remote(held.maps, address, size, PK_PROT_WRITE);
+    /* Volatile pages hold PageKit's markers in their first words: the
+     * user's bytes come from a copy with the words put back. */
+    uintptr_t from = (uintptr_t)data, start = pk_trunc(from), end = 0, snapshot = 0;
+    if (error == 0 && volatile_pages) {
+        intptr_t copy = pk_round(from + size, &end)
+                            ? pk_sys_mmap(0, end - start, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
+                            : -EFAULT;
+        if (copy < 0)
+            error = (int)copy;
+        else if ((error = pk_table_lock()) == 0) {
+            snapshot = (uintptr_t)copy;
+            error = pk_copy_pages(start, end, snapshot);
+            pk_table_unlock();
+            from = snapshot + (from - start);
+        }
+    }
     if (error == 0)
-        error = move(port->mem, (void *)(uintptr_t)data, size, address, true);
-    pk_table_unlock();
+        error = move(held.mem, (void *)from, size, address, true);
+    if (snapshot != 0)
+        pk_sys_munmap(snapshot, end - start);
+    let_go(&held);
     return error;
 }
 
@@ -257,13 +322,13 @@ int pk_task_region(pk_task_t task, uintptr_t *address, struct pk_region_info *in
 {
     if (address == NULL || info == NULL)
         return -EINVAL;
-    int error = pk_table_lock();
+    struct held held;
+    int error = hold(task, &held);
     if (error)
         return error;
-    struct port *port = lookup(task);
     struct pk_kernel_mapping mapping;
-    error = port == NULL ? -ESRCH : pk_kernel_mapping_in(port->maps, *address, &mapping);
-    if (error == -ENOMEM && !alive(port))
+    error = pk_kernel_mapping_in(held.maps, *address, &mapping);
+    if (error != 0 && !alive(held.maps))
         error = -ESRCH;
     if (error == 0) {
         *info = (struct pk_region_info){
@@ -278,38 +343,34 @@ int pk_task_region(pk_task_t task, uintptr_t *address, struct pk_region_info *in
         snprintf(info->name, sizeof info->name, "%s", mapping.name);
         *address = mapping.start;
     }
-    pk_table_unlock();
+    let_go(&held);
     return error;
-}
-
-/* The descriptors of a live port, for the page queries (which take the
- * table lock themselves): -ESRCH when there is none. */
-static int descriptors(pk_task_t task, int *pagemap, int *maps)
-{
-    int error = pk_table_lock();
-    if (error)
-        return error;
-    struct port *port = lookup(task);
-    if (port != NULL) {
-        *pagemap = port->pagemap;
-        *maps = port->maps;
-    }
-    pk_table_unlock();
-    return port != NULL ? 0 : -ESRCH;
 }
 
 int pk_task_page_range_query(pk_task_t task, uintptr_t address, size_t size, int *dispositions, size_t *count)
 {
-    int pagemap, maps, error = descriptors(task, &pagemap, &maps);
-    return error ? error : pk_page_range_query_in(pagemap, maps, address, size, dispositions, count);
+    struct held held;
+    int error = hold(task, &held);
+    if (error)
+        return error;
+    error = pk_page_range_query_in(held.pagemap, held.maps, address, size, dispositions, count);
+    if (error != 0 && error != -EFAULT && !alive(held.maps))
+        error = -ESRCH;
+    let_go(&held);
+    return error;
 }
 
 int pk_task_page_counts(pk_task_t task, uintptr_t address, size_t size, struct pk_page_counts *counts)
 {
     if (counts == NULL)
         return -EINVAL;
-    int pagemap, maps, error = descriptors(task, &pagemap, &maps);
-    return error ? error : pk_page_counts_in(pagemap, maps, address, size, counts);
+    struct held held;
+    int error = hold(task, &held);
+    if (error)
+        return error;
+    error = pk_page_counts_in(held.pid, held.pagemap, held.maps, address, size, counts);
+    let_go(&held);
+    return error;
 }
 
 int pk_task_read_new(pk_task_t task, uintptr_t address, size_t size, uintptr_t *data)
@@ -323,19 +384,20 @@ int pk_task_read_new(pk_task_t task, uintptr_t address, size_t size, uintptr_t *
     if (address > UINTPTR_MAX - size)
         return -EFAULT;
     /* The source first, as pk_read checks it. */
-    int error = pk_table_lock();
+    struct held held;
+    int error = hold(task, &held);
     if (error)
         return error;
-    struct port *port = lookup(task);
-    error = port == NULL ? -ESRCH : check_remote(port, address, size, PK_PROT_READ);
-    pk_table_unlock();
+    error = check_remote(held.maps, address, size, PK_PROT_READ);
+    let_go(&held);
     if (error)
         return error;
     uintptr_t offset = pk_read_offset(address, size), length, copy = 0;
     if (!pk_round(offset + size, &length))
         return -EFAULT;
+    /* No room here for the copy: KERN_NO_SPACE, as for this task. */
     if ((error = pk_allocate(&copy, length, PK_ALLOC_ANYWHERE, NULL)) != 0)
-        return error;
+        return error == -ENOMEM ? -ENOSPC : error;
     if ((error = pk_task_read(task, address, size, (void *)(copy + offset))) != 0) {
         pk_deallocate(copy, length);
         return error;

@@ -12,7 +12,10 @@
  * Before it locks anything PageKit checks the range as XNU does (a hole,
  * PageKit's own memory counting as one, gives ENOMEM, a page without the
  * access EACCES, the first in address order), and that RLIMIT_MEMLOCK
- * leaves room (EAGAIN), so a failed call changes nothing.
+ * leaves room (EAGAIN), so a failed call changes nothing. One case is
+ * beyond it: should the kernel refuse the lock anyway, memory PageKit did
+ * not map, which Linux does not say was locked before, stays as mlock
+ * left it.
  */
 #include "internal.h"
 
@@ -139,6 +142,11 @@ static int unwire(uintptr_t start, uintptr_t end)
     if (owner != NULL ? (owner->flags & PK_ENTRY_INTERNAL) != 0
                       : pk_kernel_mapping(start, &first) != 0 || first.start > start)
         return -ENOMEM;
+    /* The entries first: without them nothing is unlocked. */
+    struct pk_spares spares;
+    int error = pk_spares_reserve(&spares, 2);
+    if (error)
+        return error;
     for (uintptr_t at = start; at < end;) {
         struct pk_kernel_mapping mapping;
         if (pk_kernel_mapping(at, &mapping) != 0 || mapping.start >= end)
@@ -156,12 +164,9 @@ static int unwire(uintptr_t start, uintptr_t end)
         }
         at = to;
     }
-    struct pk_spares spares;
-    int error = pk_spares_reserve(&spares, 2);
-    if (error == 0)
-        count_wirings(start, end, -1, &spares);
+    count_wirings(start, end, -1, &spares);
     pk_spares_release(&spares);
-    return error;
+    return 0;
 }
 
 int pk_wire(uintptr_t address, size_t size, unsigned int access)

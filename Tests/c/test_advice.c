@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define SELF mach_task_self()
 
@@ -196,4 +197,33 @@ TEST(advice_without_madvise)
     pk_sys_inject_clear();
     CHECK(is_zero(region, 2 * PAGE));
     CHECK_KR(vm_deallocate(SELF, region, 2 * PAGE), KERN_SUCCESS, 0);
+}
+
+/* KILLPAGES discards private pages only: shared pages keep their data, as
+ * on XNU. ZERO refuses a file's pages, which it would write through to. */
+TEST(advice_killpages_and_zero_spare_shared_and_file_pages)
+{
+    uintptr_t region = allocate_or_die(PAGE, 0);
+    fill_pattern(region, PAGE, 23);
+    mach_vm_address_t view = 0;
+    vm_prot_t cur, max;
+    CHECK_KR(mach_vm_remap(SELF, &view, PAGE, 0, VM_FLAGS_ANYWHERE, SELF, region, FALSE, &cur, &max,
+                           VM_INHERIT_DEFAULT),
+             KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_msync(SELF, region, PAGE, VM_SYNC_KILLPAGES), KERN_SUCCESS, 0);
+    CHECK(has_pattern((uintptr_t)view, PAGE, 23));
+    char path[] = "/tmp/pagekit-zero-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0 && ftruncate(fd, PAGE) == 0);
+    unlink(path);
+    void *file = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(file != MAP_FAILED);
+    memset(file, 0x66, PAGE);
+    CHECK_KR(mach_vm_behavior_set(SELF, (uintptr_t)file, PAGE, VM_BEHAVIOR_ZERO), KERN_PROTECTION_FAILURE, EACCES);
+    CHECK_KR(mach_vm_msync(SELF, (uintptr_t)file, PAGE, VM_SYNC_KILLPAGES), KERN_SUCCESS, 0);
+    CHECK_INT(((unsigned char *)file)[0], 0x66);
+    munmap(file, PAGE);
+    close(fd);
+    CHECK_KR(vm_deallocate(SELF, region, PAGE), KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_deallocate(SELF, view, PAGE), KERN_SUCCESS, 0);
 }

@@ -156,6 +156,9 @@ TEST(errors_mach_error_string_is_macos_sentence)
         {err_kern | err_sub(7), "(operating system/?) unknown subsystem error", "(?/?)"},
         {err_vm | 1, "(vm/?) unknown subsystem error", "(?/?)"},
         {err_system(0x20), "(?/?) unknown error system", "(?/?)"},
+        {-300, "(ipc/mig) client type check failure", "(ipc/mig)"}, /* MIG_TYPE_ERROR */
+        {-308, "(ipc/mig) server died", "(ipc/mig)"},
+        {-102, "(ipc/send) invalid port", "(ipc/send)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (strcmp(mach_error_string(cases[i].error), cases[i].string) != 0 ||

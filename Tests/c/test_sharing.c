@@ -1036,3 +1036,17 @@ TEST(sharing_remap_copy_inherited_shared_is_shared_across_fork)
     CHECK_KR(mach_vm_deallocate(SELF, copy, PAGE), KERN_SUCCESS, 0);
     CHECK_INT(table_kernel_mismatches(), 0);
 }
+
+/* New purgeable memory a child must share cannot be shared: nothing is
+ * left mapped. */
+TEST(sharing_map_of_purgeable_memory_inherited_shared_is_refused)
+{
+    uintptr_t area = remote_reservation(PAGE);
+    CHECK(munmap((void *)area, PAGE) == 0);
+    mach_vm_address_t address = area;
+    CHECK_KR(mach_vm_map(SELF, &address, PAGE, 0, VM_FLAGS_FIXED | VM_FLAGS_PURGABLE, MEMORY_OBJECT_NULL, 0, FALSE,
+                         VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_SHARE),
+             KERN_NOT_SUPPORTED, EOPNOTSUPP);
+    CHECK(pk_sys_mapped(area, PAGE) != 0);
+    CHECK_INT(table_kernel_mismatches(), 0);
+}

@@ -8,6 +8,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -313,4 +314,32 @@ TEST(transfer_other_tasks_are_dead_ports)
     CHECK_KR(mach_vm_write(SELF + 1, region, region, 8), MACH_SEND_INVALID_DEST, ESRCH);
     CHECK_KR(mach_vm_copy(SELF + 1, region, 8, region + 8), MACH_SEND_INVALID_DEST, ESRCH);
     CHECK_KR(vm_deallocate(SELF, region, PAGE), KERN_SUCCESS, 0);
+}
+
+/* One process_vm_readv moves at most about 2 GiB: a larger copy goes on
+ * until it is done, rather than failing half-way. */
+TEST(transfer_beyond_two_gibibytes)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    SKIP("2 GiB of copying is too slow under a sanitizer; the plain build runs it");
+#else
+    FILE *meminfo = fopen("/proc/meminfo", "re");
+    char line[128];
+    unsigned long long available_kib = 0;
+    while (meminfo != NULL && fgets(line, sizeof line, meminfo) != NULL)
+        sscanf(line, "MemAvailable: %llu kB", &available_kib);
+    if (meminfo != NULL)
+        fclose(meminfo);
+    if (available_kib < (4ULL << 20))
+        SKIP("less than 4 GiB of memory available for a 2 GiB copy (a small virtual machine)");
+    size_t size = ((size_t)2 << 30) + 2 * PAGE;
+    uintptr_t source = allocate_or_die(size, 0), destination = allocate_or_die(size, 0);
+    ((volatile unsigned char *)source)[size - 1] = 0x5A;
+    ((volatile unsigned char *)source)[0] = 0xA5;
+    CHECK_KR(mach_vm_copy(SELF, source, size, destination), KERN_SUCCESS, 0);
+    CHECK_INT(((volatile unsigned char *)destination)[size - 1], 0x5A);
+    CHECK_INT(((volatile unsigned char *)destination)[0], 0xA5);
+    CHECK_KR(vm_deallocate(SELF, source, size), KERN_SUCCESS, 0);
+    CHECK_KR(vm_deallocate(SELF, destination, size), KERN_SUCCESS, 0);
+#endif
 }

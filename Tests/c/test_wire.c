@@ -174,3 +174,17 @@ TEST(wire_is_not_inherited)
 {
     CHECK_INT(run_in_child(child_of_a_wired_parent), 0);
 }
+
+/* Shared for the first time, wired pages move onto a memfd and stay
+ * locked. */
+TEST(wire_survives_the_first_share)
+{
+    uintptr_t region = allocate_or_die(2 * PAGE, 0);
+    CHECK_KR(mach_vm_wire(HOST, SELF, region, 2 * PAGE, VM_PROT_READ), KERN_SUCCESS, 0);
+    CHECK_KR(mach_vm_inherit(SELF, region, 2 * PAGE, VM_INHERIT_SHARE), KERN_SUCCESS, 0);
+    CHECK_INT(wirings(region), 1);
+    CHECK_INT(locked_bytes(region), 2 * PAGE);
+    CHECK_KR(mach_vm_wire(HOST, SELF, region, 2 * PAGE, VM_PROT_NONE), KERN_SUCCESS, 0);
+    CHECK_INT(locked_bytes(region), 0);
+    CHECK_KR(vm_deallocate(SELF, region, 2 * PAGE), KERN_SUCCESS, 0);
+}
