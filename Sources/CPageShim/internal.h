@@ -163,9 +163,12 @@ int pk_page_counts_in(int pid, int pagemap, int maps, uintptr_t address, size_t 
 #else
 #define PK_SMALL_TRANSFER ((size_t)32 << 10)
 #endif
-/* The offset in its first page at which mach_vm_read hands over a copy of
- * size bytes read from address: 0 for a small one, else the source's. */
-uintptr_t pk_read_offset(uintptr_t address, size_t size);
+/* mach_vm_read's new memory (transfer.c): size bytes from address, put
+ * where XNU puts them (the start of a page for a small copy, else the
+ * source's offset in its page) by copy, in pages allocated for them and
+ * freed again if copy fails. The source was checked first. */
+typedef int (*pk_copier)(void *context, uintptr_t address, size_t size, uintptr_t destination);
+int pk_read_into_new(uintptr_t address, size_t size, uintptr_t *data, pk_copier copy, void *context);
 
 /* The bytes of volatile purgeable objects in memory (page_query.c). */
 int pk_volatile_resident(uint64_t *bytes);

@@ -137,11 +137,10 @@ bool pk_kernel_maps_parse_line(const char *line, struct pk_kernel_mapping *mappi
     return true;
 }
 
-static int scan(uintptr_t address, struct pk_kernel_mapping *mapping)
+/* The mapping containing or above address, from a maps file read from
+ * its start; closes the file. */
+static int scan_file(FILE *file, uintptr_t address, struct pk_kernel_mapping *mapping)
 {
-    FILE *file = fopen("/proc/self/maps", "re");
-    if (file == NULL)
-        return -errno;
     char line[512];
     int error = -ENOMEM;
     while (fgets(line, sizeof line, file) != NULL) {
@@ -163,6 +162,12 @@ static int scan(uintptr_t address, struct pk_kernel_mapping *mapping)
     return error;
 }
 
+static int scan(uintptr_t address, struct pk_kernel_mapping *mapping)
+{
+    FILE *file = fopen("/proc/self/maps", "re");
+    return file != NULL ? scan_file(file, address, mapping) : -errno;
+}
+
 int pk_kernel_mapping_in(int maps, uintptr_t address, struct pk_kernel_mapping *mapping)
 {
     if (!atomic_load_explicit(&query_unsupported, memory_order_relaxed)) {
@@ -179,22 +184,7 @@ int pk_kernel_mapping_in(int maps, uintptr_t address, struct pk_kernel_mapping *
         return -EIO;
     }
     rewind(file);
-    char line[512];
-    int error = -ENOMEM;
-    while (fgets(line, sizeof line, file) != NULL) {
-        size_t length = strlen(line);
-        bool whole = length > 0 && line[length - 1] == '\n';
-        if (pk_kernel_maps_parse_line(line, mapping) && mapping->end > address && mapping->start < pk_max_address()) {
-            error = 0;
-            break;
-        }
-        while (!whole && fgets(line, sizeof line, file) != NULL) {
-            length = strlen(line);
-            whole = length > 0 && line[length - 1] == '\n';
-        }
-    }
-    fclose(file);
-    return error;
+    return scan_file(file, address, mapping);
 }
 
 void pk_kernel_maps_force_scan(bool force)

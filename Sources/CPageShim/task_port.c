@@ -373,6 +373,11 @@ int pk_task_page_counts(pk_task_t task, uintptr_t address, size_t size, struct p
     return error;
 }
 
+static int copy_from_task(void *task, uintptr_t address, size_t size, uintptr_t destination)
+{
+    return pk_task_read(*(pk_task_t *)task, address, size, (void *)destination);
+}
+
 int pk_task_read_new(pk_task_t task, uintptr_t address, size_t size, uintptr_t *data)
 {
     if (data == NULL)
@@ -392,18 +397,9 @@ int pk_task_read_new(pk_task_t task, uintptr_t address, size_t size, uintptr_t *
     let_go(&held);
     if (error)
         return error;
-    uintptr_t offset = pk_read_offset(address, size), length, copy = 0;
-    if (!pk_round(offset + size, &length))
-        return -EFAULT;
+    error = pk_read_into_new(address, size, data, copy_from_task, &task);
     /* No room here for the copy: KERN_NO_SPACE, as for this task. */
-    if ((error = pk_allocate(&copy, length, PK_ALLOC_ANYWHERE, NULL)) != 0)
-        return error == -ENOMEM ? -ENOSPC : error;
-    if ((error = pk_task_read(task, address, size, (void *)(copy + offset))) != 0) {
-        pk_deallocate(copy, length);
-        return error;
-    }
-    *data = copy + offset;
-    return 0;
+    return error == -ENOMEM ? -ENOSPC : error;
 }
 
 int pk_task_pid(pk_task_t task, int *pid)

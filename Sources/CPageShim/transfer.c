@@ -128,11 +128,28 @@ int pk_write(uintptr_t address, const void *data, size_t size)
     return transfer((uintptr_t)data, size, address, -EBADMSG);
 }
 
-/* XNU hands a small copy over at the start of fresh pages, and a large one
- * at the source's offset in its page, zeros around it. */
-uintptr_t pk_read_offset(uintptr_t address, size_t size)
+int pk_read_into_new(uintptr_t address, size_t size, uintptr_t *data, pk_copier copy, void *context)
 {
-    return size <= PK_SMALL_TRANSFER ? 0 : address - pk_trunc(address);
+    /* XNU hands a small copy over at the start of fresh pages, and a large
+     * one at the source's offset in its page, zeros around it. */
+    uintptr_t offset = size <= PK_SMALL_TRANSFER ? 0 : address - pk_trunc(address), length, fresh = 0;
+    if (!pk_round(offset + size, &length))
+        return -EFAULT;
+    int error = pk_allocate(&fresh, length, PK_ALLOC_ANYWHERE, NULL);
+    if (error)
+        return error;
+    if ((error = copy(context, address, size, fresh + offset)) != 0) {
+        pk_deallocate(fresh, length);
+        return error;
+    }
+    *data = fresh + offset;
+    return 0;
+}
+
+static int copy_here(void *unused, uintptr_t address, size_t size, uintptr_t destination)
+{
+    (void)unused;
+    return pk_copy(address, size, destination);
 }
 
 int pk_read(uintptr_t address, size_t size, uintptr_t *data)
@@ -153,20 +170,5 @@ int pk_read(uintptr_t address, size_t size, uintptr_t *data)
     bool unused = false;
     error = check(address, size, PK_PROT_READ, size <= PK_SMALL_TRANSFER, &unused);
     pk_table_unlock();
-    if (error)
-        return error;
-    uintptr_t offset = pk_read_offset(address, size), length;
-    if (!pk_round(offset + size, &length))
-        return -EFAULT;
-    uintptr_t copy = 0;
-    error = pk_allocate(&copy, length, PK_ALLOC_ANYWHERE, NULL);
-    if (error)
-        return error;
-    error = pk_copy(address, size, copy + offset);
-    if (error) {
-        pk_deallocate(copy, length);
-        return error;
-    }
-    *data = copy + offset;
-    return 0;
+    return error ? error : pk_read_into_new(address, size, data, copy_here, NULL);
 }
