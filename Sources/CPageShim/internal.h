@@ -13,6 +13,8 @@
 
 #include <pagekit/pagekit.h>
 
+#include <stdio.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -169,6 +171,11 @@ int pk_page_counts_in(int pid, int pagemap, int maps, uintptr_t address, size_t 
  * freed again if copy fails. The source was checked first. */
 typedef int (*pk_copier)(void *context, uintptr_t address, size_t size, uintptr_t destination);
 int pk_read_into_new(uintptr_t address, size_t size, uintptr_t *data, pk_copier copy, void *context);
+
+/* A process's memory in task_info's terms, from its /proc status and maps
+ * files read from the start (task_vm_info.c): -ESRCH when they say nothing
+ * (the process is gone). Volatile purgeable figures are left 0. */
+int pk_vm_info_from(FILE *status, FILE *maps, struct pk_task_vm_info *info);
 
 /* The bytes of volatile purgeable objects in memory (page_query.c). */
 int pk_volatile_resident(uint64_t *bytes);

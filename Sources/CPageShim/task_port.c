@@ -41,7 +41,7 @@
 
 
 struct port {
-    int pid, mem, maps, pagemap;
+    int pid, mem, maps, pagemap, status;
     bool used, writable;
     uint8_t generation;
 };
@@ -94,11 +94,14 @@ int pk_task_for_pid(int pid, bool read_only, pk_task_t *task)
     if (mem < 0)
         return mem;
     int maps = open_proc(pid, "maps", O_RDONLY), pagemap = maps < 0 ? maps : open_proc(pid, "pagemap", O_RDONLY);
-    if (maps < 0 || pagemap < 0) {
+    int status = pagemap < 0 ? pagemap : open_proc(pid, "status", O_RDONLY);
+    if (maps < 0 || pagemap < 0 || status < 0) {
         close(mem);
         if (maps >= 0)
             close(maps);
-        return maps < 0 ? maps : pagemap;
+        if (pagemap >= 0)
+            close(pagemap);
+        return maps < 0 ? maps : pagemap < 0 ? pagemap : status;
     }
     int error = pk_table_lock();
     size_t slot = 0;
@@ -107,8 +110,8 @@ int pk_task_for_pid(int pid, bool read_only, pk_task_t *task)
     if (error == 0 && slot == PORTS)
         error = -EMFILE;
     if (error == 0) {
-        ports[slot] = (struct port){.pid = pid, .mem = mem, .maps = maps, .pagemap = pagemap, .used = true,
-                                    .writable = !read_only,
+        ports[slot] = (struct port){.pid = pid, .mem = mem, .maps = maps, .pagemap = pagemap, .status = status,
+                                    .used = true, .writable = !read_only,
                                     .generation = (uint8_t)(ports[slot].generation + 1)};
         *task = name_of(slot);
     }
@@ -117,6 +120,7 @@ int pk_task_for_pid(int pid, bool read_only, pk_task_t *task)
         close(mem);
         close(maps);
         close(pagemap);
+        close(status);
     }
     return error;
 }
@@ -134,6 +138,7 @@ int pk_task_release(pk_task_t task)
     close(port->mem);
     close(port->maps);
     close(port->pagemap);
+    close(port->status);
     port->used = false;
     pk_table_unlock();
     return 0;
@@ -143,23 +148,21 @@ int pk_task_release(pk_task_t task)
  * use them without it (reading another process can wait on that process)
  * and a release on another thread cannot close them underneath. */
 struct held {
-    int pid, mem, maps, pagemap;
+    int pid, mem, maps, pagemap, status;
     bool writable;
 };
 
 static void let_go(struct held *held)
 {
-    if (held->mem >= 0)
-        close(held->mem);
-    if (held->maps >= 0)
-        close(held->maps);
-    if (held->pagemap >= 0)
-        close(held->pagemap);
+    int fds[] = {held->mem, held->maps, held->pagemap, held->status};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
 }
 
 static int hold(pk_task_t task, struct held *held)
 {
-    *held = (struct held){.mem = -1, .maps = -1, .pagemap = -1};
+    *held = (struct held){.mem = -1, .maps = -1, .pagemap = -1, .status = -1};
     int error = pk_table_lock();
     if (error)
         return error;
@@ -173,8 +176,9 @@ static int hold(pk_task_t task, struct held *held)
     held->mem = fcntl(port->mem, F_DUPFD_CLOEXEC, 0);
     held->maps = fcntl(port->maps, F_DUPFD_CLOEXEC, 0);
     held->pagemap = fcntl(port->pagemap, F_DUPFD_CLOEXEC, 0);
+    held->status = fcntl(port->status, F_DUPFD_CLOEXEC, 0);
     pk_table_unlock();
-    if (held->mem < 0 || held->maps < 0 || held->pagemap < 0) {
+    if (held->mem < 0 || held->maps < 0 || held->pagemap < 0 || held->status < 0) {
         let_go(held);
         return -EMFILE;
     }
@@ -412,4 +416,32 @@ int pk_task_pid(pk_task_t task, int *pid)
         *pid = port->pid;
     pk_table_unlock();
     return port != NULL ? 0 : -ESRCH;
+}
+
+int pk_task_vm_info_of(pk_task_t task, struct pk_task_vm_info *info)
+{
+    if (info == NULL)
+        return -EINVAL;
+    struct held held;
+    int error = hold(task, &held);
+    if (error)
+        return error;
+    /* The FILEs take the held descriptors over, and close them. */
+    FILE *status = fdopen(held.status, "re"), *maps = status != NULL ? fdopen(held.maps, "re") : NULL;
+    if (status != NULL)
+        held.status = -1;
+    if (maps != NULL)
+        held.maps = -1;
+    /* The duplicates share their offsets with the port's: from the start. */
+    if (status != NULL && maps != NULL) {
+        rewind(status);
+        rewind(maps);
+    }
+    error = status == NULL || maps == NULL ? -EMFILE : pk_vm_info_from(status, maps, info);
+    if (status != NULL)
+        fclose(status);
+    if (maps != NULL)
+        fclose(maps);
+    let_go(&held);
+    return error;
 }

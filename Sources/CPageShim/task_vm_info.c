@@ -22,11 +22,8 @@ static void status_field(const char *line, const char *name, uint64_t *bytes)
         *bytes = kib * 1024;
 }
 
-static int read_status(struct pk_task_vm_info *info, uint64_t *shmem)
+static void read_status(FILE *status, struct pk_task_vm_info *info, uint64_t *shmem)
 {
-    FILE *status = fopen("/proc/self/status", "re");
-    if (status == NULL)
-        return -errno;
     char line[256];
     uint64_t anonymous = 0;
     while (fgets(line, sizeof line, status) != NULL) {
@@ -38,21 +35,27 @@ static int read_status(struct pk_task_vm_info *info, uint64_t *shmem)
         status_field(line, "RssShmem", shmem);
         status_field(line, "VmSwap", &info->compressed);
     }
-    fclose(status);
     info->internal = anonymous + *shmem;
-    return 0;
 }
 
-static int count_mappings(unsigned int *count)
+static void count_mappings(FILE *maps, unsigned int *count)
 {
-    FILE *maps = fopen("/proc/self/maps", "re");
-    if (maps == NULL)
-        return -errno;
     char line[512];
     *count = 0;
     while (fgets(line, sizeof line, maps) != NULL)
         *count += strchr(line, '\n') != NULL;
-    fclose(maps);
+}
+
+int pk_vm_info_from(FILE *status, FILE *maps, struct pk_task_vm_info *info)
+{
+    *info = (struct pk_task_vm_info){.min_address = pk_min_address(), .max_address = pk_max_address()};
+    uint64_t shmem = 0;
+    read_status(status, info, &shmem);
+    count_mappings(maps, &info->region_count);
+    /* A process that is gone says nothing. */
+    if (info->virtual_size == 0 && info->region_count == 0)
+        return -ESRCH;
+    info->phys_footprint = info->internal + info->compressed;
     return 0;
 }
 
@@ -60,11 +63,12 @@ int pk_task_vm_info(struct pk_task_vm_info *info)
 {
     if (info == NULL)
         return -EINVAL;
-    *info = (struct pk_task_vm_info){.min_address = pk_min_address(), .max_address = pk_max_address()};
-    uint64_t shmem = 0;
-    int error = read_status(info, &shmem);
-    if (error == 0)
-        error = count_mappings(&info->region_count);
+    FILE *status = fopen("/proc/self/status", "re"), *maps = fopen("/proc/self/maps", "re");
+    int error = status == NULL || maps == NULL ? -errno : pk_vm_info_from(status, maps, info);
+    if (status != NULL)
+        fclose(status);
+    if (maps != NULL)
+        fclose(maps);
     if (error)
         return error;
     /* Volatile purgeable objects: their pages, and those in memory. */

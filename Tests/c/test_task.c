@@ -132,6 +132,14 @@ TEST(task_reads_and_writes_a_child)
     integer_t disposition = 0, references = 0;
     CHECK_KR(mach_vm_page_query(task, child.region, &disposition, &references), KERN_SUCCESS, 0);
     CHECK(disposition & VM_PAGE_QUERY_PAGE_PRESENT);
+    task_vm_info_data_t vm_info;
+    memset(&vm_info, 0, sizeof vm_info);
+    count = TASK_VM_INFO_COUNT;
+    CHECK_KR(task_info(task, TASK_VM_INFO, (task_info_t)&vm_info, &count), KERN_SUCCESS, 0);
+    CHECK(vm_info.resident_size > 0 && vm_info.region_count > 0 && vm_info.virtual_size > 0);
+    count = TASK_VM_INFO_COUNT;
+    CHECK_KR(task_info(task, TASK_VM_INFO, (task_info_t)&vm_info, &count), KERN_SUCCESS, 0);
+    CHECK(vm_info.resident_size > 0);
     /* What cannot act on another task here says so. */
     mach_vm_address_t elsewhere = 0;
     CHECK_KR(mach_vm_allocate(task, &elsewhere, PAGE, VM_FLAGS_ANYWHERE), KERN_NOT_SUPPORTED, EOPNOTSUPP);
@@ -143,6 +151,8 @@ TEST(task_reads_and_writes_a_child)
     CHECK_INT(finish_child(&child), 0);
     /* The child is gone: its port is dead. */
     CHECK_KR(mach_vm_read(task, child.region, 16, &data, &count), MACH_SEND_INVALID_DEST, ESRCH);
+    count = TASK_VM_INFO_COUNT;
+    CHECK_KR(task_info(task, TASK_VM_INFO, (task_info_t)&vm_info, &count), MACH_SEND_INVALID_DEST, ESRCH);
     CHECK_KR(mach_port_deallocate(SELF, task), KERN_SUCCESS, 0);
     CHECK_KR(mach_vm_read(task, child.region, 16, &data, &count), MACH_SEND_INVALID_DEST, ESRCH);
 }

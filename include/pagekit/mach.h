@@ -1060,14 +1060,15 @@ typedef integer_t task_info_data_t[TASK_INFO_MAX];
 static inline kern_return_t task_info(task_name_t task, task_flavor_t flavor, task_info_t info,
                                       mach_msg_type_number_t *count)
 {
-    if (pk_mach_bad_task(task))
-        return pk_mach_other_task(task);
+    bool remote = pk_mach_bad_task(task);
+    if (remote && !pk_task_valid(task))
+        return pk_mach_invalid_destination();
     if (flavor != TASK_VM_INFO || info == NULL || count == NULL || *count < TASK_VM_INFO_REV0_COUNT)
         return pk_mach_result(PK_OP_REGION, -EINVAL);
     struct pk_task_vm_info native;
-    int error = pk_task_vm_info(&native);
+    int error = remote ? pk_task_vm_info_of(task, &native) : pk_task_vm_info(&native);
     if (error != 0)
-        return pk_mach_result(PK_OP_REGION, error);
+        return pk_mach_result(remote ? PK_OP_TASK : PK_OP_REGION, error);
     /* Only the revisions the caller's count holds are written. */
     mach_msg_type_number_t wanted = *count > TASK_VM_INFO_COUNT ? TASK_VM_INFO_COUNT : *count;
     task_vm_info_data_t whole;

@@ -558,6 +558,8 @@ PK_EXPORT int pk_task_page_range_query(pk_task_t task, uintptr_t address, size_t
                                        size_t *PK_NULLABLE count);
 PK_EXPORT int pk_task_page_counts(pk_task_t task, uintptr_t address, size_t size,
                                   struct pk_page_counts *PK_NULLABLE counts);
+/* pk_task_vm_info of the task (its volatile purgeable figures 0). */
+PK_EXPORT int pk_task_vm_info_of(pk_task_t task, struct pk_task_vm_info *PK_NULLABLE info);
 
 PK_EXPORT int pk_copy(uintptr_t source, size_t size, uintptr_t destination);
 PK_EXPORT int pk_read(uintptr_t address, size_t size, uintptr_t *PK_NULLABLE data);
