@@ -198,7 +198,7 @@ check-exports: $(SHARED) $(STATIC) | deps
 	if [ -n "$$leaked" ]; then echo "exported by mistake: $$leaked"; exit 1; fi; \
 	seam=$$(nm --defined-only $(STATIC) | awk '{print $$3}' | grep -E '^pk_sys_(inject|record|hook|calls)' || true); \
 	if [ -n "$$seam" ]; then echo "the static library carries the test seam: $$seam"; exit 1; fi; \
-	internal=$$(nm -D --defined-only $(SHARED) | awk '{print $$3}' | grep -E '^pk_(sys|table|spares|segments|object|kernel|names|shared|arena|orphans|permanent|backing|share|copy_pages|fork|descriptor|inherit_locked|memory_entry_lookup|memory_entry_name|map_aligned|check_overwrite|entry_flags)' || true); \
+	internal=$$(nm -D --defined-only $(SHARED) | awk '{print $$3}' | grep -E '^pk_(sys|table|spares|segments|object|kernel|names|shared|arena|orphans|permanent|backing|share|copy_pages|fork|descriptor|inherit_locked|memory_entry_lookup|memory_entry_name|map_aligned|check_overwrite|entry_flags|fault_guard)' || true); \
 	if [ -n "$$internal" ]; then echo "internal symbols exported: $$internal"; exit 1; fi
 	@echo "shared library exports only the public pk_ API"
 

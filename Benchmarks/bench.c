@@ -720,6 +720,7 @@ struct memory_row {
 };
 #define MEMORY_ROWS 4
 static struct memory_row memory_rows[MEMORY_ROWS];
+static int memory_row_count; /* MEMORY_ROWS once measured */
 
 static long kernel_mappings(void)
 {
@@ -759,6 +760,7 @@ static void memory_cases(int count)
                                          128};
     memory_rows[2] = (struct memory_row){"kernel mappings per one-page region", plain_mappings, 1};
     memory_rows[3] = (struct memory_row){"kernel mappings per one-page purgeable region", purgeable_mappings, 1};
+    memory_row_count = MEMORY_ROWS;
 }
 
 static void print_table(void)
@@ -775,7 +777,7 @@ static void print_table(void)
         printf("%-62s %12.1f %12.1f %8.3f %8.2f  %s   (baseline: %s)\n", r->name, r->pagekit_ns, r->baseline_ns,
                ratio, r->target, ratio <= r->target ? "pass" : "MISS", r->baseline);
     }
-    for (int i = 0; i < MEMORY_ROWS; i++)
+    for (int i = 0; i < memory_row_count; i++)
         printf("%-62s %12.2f %12s %8s %8.0f  %s\n", memory_rows[i].name, memory_rows[i].value, "-", "-",
                memory_rows[i].target, memory_rows[i].value <= memory_rows[i].target ? "pass" : "MISS");
 }
@@ -794,44 +796,73 @@ static void print_json(void)
         struct result *r = &results[i];
         double ratio = r->ratio;
         printf("    {\"case\": \"%s\", \"baseline\": \"%s\", \"pagekit_ns\": %.1f, \"baseline_ns\": %.1f, "
-               "\"ratio\": %.4f, \"target\": %.2f, \"pass\": %s},\n",
+               "\"ratio\": %.4f, \"target\": %.2f, \"pass\": %s}%s\n",
                r->name, r->baseline, r->pagekit_ns, r->baseline_ns, ratio, r->target,
-               r->target == 0 ? "null" : ratio <= r->target ? "true" : "false");
+               r->target == 0 ? "null" : ratio <= r->target ? "true" : "false",
+               i + 1 < result_count || memory_row_count > 0 ? "," : "");
     }
-    for (int i = 0; i < MEMORY_ROWS; i++)
+    for (int i = 0; i < memory_row_count; i++)
         printf("    {\"case\": \"%s\", \"value\": %.2f, \"target\": %.0f, \"pass\": %s}%s\n", memory_rows[i].name,
                memory_rows[i].value, memory_rows[i].target, memory_rows[i].value <= memory_rows[i].target ? "true" : "false",
-               i + 1 < MEMORY_ROWS ? "," : "");
+               i + 1 < memory_row_count ? "," : "");
     printf("  ]\n}\n");
 }
+
+/* The groups of cases, each runnable alone with --only NAME. */
+static void memory_case(void)
+{
+    /* Alternating protections keep each region a mapping of its own, so
+     * the count stays well below vm.max_map_count (65530 by default). */
+    memory_cases(30000);
+}
+
+static void scale_case(void)
+{
+    scale_cases(50000);
+}
+
+static const struct group {
+    const char *name;
+    void (*run)(void);
+} groups[] = {
+    {"basic", basic_cases},       {"scale", scale_case},       {"query", query_case},
+    {"purgeable", purgeable_cases}, {"threads", threads_case},   {"sharing", sharing_cases},
+    {"transfer", transfer_cases}, {"pages", page_query_case},  {"refused", refused_case},
+    {"memory", memory_case},
+};
 
 int main(int argc, char **argv)
 {
     bool json = false;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = true;
         else if (strcmp(argv[i], "--quick") == 0)
             rounds = 5;
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--json] [--quick]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--json] [--quick] [--only GROUP]\n", argv[0]);
+            fprintf(stderr, "groups:");
+            for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
+                fprintf(stderr, " %s", groups[g].name);
+            fprintf(stderr, "\n");
             return 64;
         }
     }
     page = pk_page_size();
     pk_features();
-    basic_cases();
-    scale_cases(50000);
-    query_case();
-    purgeable_cases();
-    threads_case();
-    sharing_cases();
-    transfer_cases();
-    page_query_case();
-    refused_case();
-    /* Alternating protections keep each region a mapping of its own, so
-     * the count stays well below vm.max_map_count (65530 by default). */
-    memory_cases(30000);
+    bool ran = false;
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
+        if (only == NULL || strcmp(only, groups[g].name) == 0) {
+            groups[g].run();
+            ran = true;
+        }
+    if (!ran) {
+        fprintf(stderr, "no group called %s\n", only);
+        return 64;
+    }
     if (json)
         print_json();
     else

@@ -214,6 +214,11 @@ bool pk_kernel_maps_parse_line(const char *line, struct pk_kernel_mapping *mappi
 /* The same in another process's maps, through a descriptor of its
  * /proc/PID/maps. */
 int pk_kernel_mapping_in(int maps, uintptr_t address, struct pk_kernel_mapping *mapping);
+/* With remember true, until it is called with false, this thread's
+ * pk_kernel_mapping answers again from the last mapping it was given, for
+ * any address inside it: for operations that read the address space and
+ * change no mapping meanwhile. */
+void pk_kernel_maps_remember(bool remember);
 /* Testing: read /proc/self/maps even where PROCMAP_QUERY works. */
 void pk_kernel_maps_force_scan(bool force);
 /* Forgets the cached /proc/self/maps descriptor (after fork). */

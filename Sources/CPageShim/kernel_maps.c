@@ -198,7 +198,21 @@ int pk_procmap_query(uintptr_t address, struct pk_kernel_mapping *mapping)
     return fd < 0 ? fd : query(fd, address, mapping);
 }
 
-int pk_kernel_mapping(uintptr_t address, struct pk_kernel_mapping *mapping)
+/* The last mapping this thread was told of, while an operation that
+ * changes no mapping remembers them: a second question about the same
+ * mapping gets the same answer without the kernel. */
+static _Thread_local struct {
+    bool remembering, known;
+    struct pk_kernel_mapping mapping;
+} last;
+
+void pk_kernel_maps_remember(bool remember)
+{
+    last.remembering = remember;
+    last.known = false;
+}
+
+static int ask(uintptr_t address, struct pk_kernel_mapping *mapping)
 {
     if (!atomic_load_explicit(&query_unsupported, memory_order_relaxed)) {
         int error = pk_procmap_query(address, mapping);
@@ -207,4 +221,18 @@ int pk_kernel_mapping(uintptr_t address, struct pk_kernel_mapping *mapping)
         atomic_store(&query_unsupported, true);
     }
     return scan(address, mapping);
+}
+
+int pk_kernel_mapping(uintptr_t address, struct pk_kernel_mapping *mapping)
+{
+    if (last.known && address >= last.mapping.start && address < last.mapping.end) {
+        *mapping = last.mapping;
+        return 0;
+    }
+    int error = ask(address, mapping);
+    if (error == 0 && last.remembering) {
+        last.mapping = *mapping;
+        last.known = true;
+    }
+    return error;
 }

@@ -27,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault_guard.h"
+
 #define PAGEMAP_PRESENT (1ull << 63)
 #define PAGEMAP_SWAPPED (1ull << 62)
 #define PAGEMAP_EXCLUSIVE (1ull << 56)
@@ -56,6 +58,15 @@ static int pagemap_open(void)
     return fd >= 0 ? fd : -errno;
 }
 
+/* A private anonymous page's disposition by its pagemap entry's bits 63
+ * (present), 62 (swapped) and 56 (exclusively mapped), as index bits 1, 0
+ * and 2: present, written (this process's own page, not the shared zero
+ * page), or swapped. */
+#define RESIDENT (PK_PAGE_PRESENT | PK_PAGE_REF)
+static const int anonymous_disposition[8] = {
+    0, PK_PAGE_PAGED_OUT, RESIDENT, RESIDENT, 0, PK_PAGE_PAGED_OUT, RESIDENT | PK_PAGE_DIRTY, RESIDENT | PK_PAGE_DIRTY,
+};
+
 /* The dispositions of pages [first, first + count) of one kind of mapping.
  * Private anonymous memory is in memory where this process's page tables
  * say; a file's or shared pages where the page cache has them (mincore),
@@ -80,15 +91,9 @@ static int describe(int pagemap, bool remote, uintptr_t first, size_t count, con
             memset(cached, 0, pages);
         if (!object_pages) {
             /* Private anonymous memory, the common case, without a branch
-             * a page: present, written (this process's own page, not the
-             * shared zero page), or swapped. */
-            for (size_t i = 0; i < pages; i++) {
-                unsigned int present = (unsigned int)(entries[i] >> 63) & 1;
-                unsigned int own = (unsigned int)(entries[i] >> 56) & present;
-                unsigned int swapped = (unsigned int)(entries[i] >> 62) & 1 & ~present;
-                dispositions[done + i] = (int)(present * (PK_PAGE_PRESENT | PK_PAGE_REF) + own * PK_PAGE_DIRTY +
-                                               swapped * PK_PAGE_PAGED_OUT);
-            }
+             * a page. */
+            for (size_t i = 0; i < pages; i++)
+                dispositions[done + i] = anonymous_disposition[(entries[i] >> 62) | ((entries[i] >> 54) & 4)];
             done += pages;
             continue;
         }
@@ -254,6 +259,15 @@ static int count_pages(int pagemap, int maps, uintptr_t start, uintptr_t end, st
     return error;
 }
 
+/* Copies size bytes from PageKit's buffer to the caller's: 0 or -EFAULT. */
+static int copy_out(uintptr_t destination, const void *buffer, size_t size)
+{
+    int error = pk_fault_guard_move(destination, (uintptr_t)buffer, size, true);
+    if (error == -ENOTSUP)
+        error = pk_sys_read_process(getpid(), (uintptr_t)buffer, (void *)destination, size);
+    return error == 0 ? 0 : -EFAULT;
+}
+
 /* The range query over a pagemap descriptor, of this process (maps -1)
  * or another. */
 static int range_query(int pagemap, int maps, uintptr_t address, size_t size, int *dispositions, size_t *count)
@@ -278,11 +292,11 @@ static int range_query(int pagemap, int maps, uintptr_t address, size_t size, in
         if ((error = pk_table_lock()) != 0)
             break;
         error = dispositions_of(pagemap, maps, start + written * pk_page(), n, buffers->dispositions, buffers);
-        /* Into the caller's buffer through the kernel: a bad buffer is an
-         * error, not a signal, and counts as written, as on XNU. */
-        if (error == 0 && pk_sys_read_process(getpid(), (uintptr_t)buffers->dispositions, dispositions + written,
-                                              n * sizeof(int)))
-            error = -EFAULT;
+        /* Into the caller's buffer under the fault guard (else through
+         * the kernel): a bad buffer is an error, not a signal, and counts
+         * as written, as on XNU. */
+        if (error == 0)
+            error = copy_out((uintptr_t)(dispositions + written), buffers->dispositions, n * sizeof(int));
         pk_table_unlock();
         if (error == 0 || error == -EFAULT)
             written += n;

@@ -11,13 +11,17 @@
  * above it the map is walked in address order, and the first problem
  * decides: a hole KERN_INVALID_ADDRESS, a page without the access
  * KERN_PROTECTION_FAILURE. PageKit checks both ranges the same way before
- * it moves a byte, so a failed call writes nothing. The bytes move in the
- * kernel (process_vm_readv on this process, else /proc/self/mem), which
- * reports a page taken away meanwhile as an error, never a signal.
+ * it moves a byte, so a failed call writes nothing. The bytes move in this
+ * thread under the fault guard (fault_guard.c), which turns a page taken
+ * away meanwhile by another thread into an error, never a signal; where
+ * the guard is not the process's handler, in the kernel (process_vm_readv
+ * on this process, else /proc/self/mem), which does the same at about
+ * four times the cost. Either way a failure part-way leaves the bytes
+ * before the fault moved, as XNU's own copy does.
  *
- * The source is read as a snapshot when it overlaps the destination, or
- * holds volatile purgeable pages (whose first words PageKit keeps aside):
- * its pages are copied first, the user's words put back.
+ * The source is read as a snapshot when it holds volatile purgeable pages
+ * (whose first words PageKit keeps aside): its pages are copied first, the
+ * user's words put back. Overlapping ranges move as memmove moves them.
  */
 #include "internal.h"
 
@@ -27,6 +31,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fault_guard.h"
 #include "segments.h"
 
 
@@ -34,14 +39,22 @@
  * (WRITE), as XNU checks it: 0; -EFAULT for a range outside the address
  * space, a hole (PageKit's own memory is one), or in a small transfer any
  * page without the access; -EACCES for the first page without it, before
- * any hole, in a large one. *volatile_pages is set when the range holds
- * volatile purgeable pages. */
-static int check(uintptr_t address, size_t size, unsigned int access, bool small, bool *volatile_pages)
+ * any hole, in a large one. The range's kinds of memory are added to
+ * *kinds. With verify, PageKit's entries are first compared with the
+ * kernel's mappings (ownership.c); without, the table is taken at its
+ * word. */
+struct kinds {
+    bool volatile_pages; /* volatile purgeable pages */
+    bool strangers;      /* memory PageKit did not map */
+};
+
+static int check(uintptr_t address, size_t size, unsigned int access, bool small, bool verify, struct kinds *kinds)
 {
     uintptr_t start, end;
     if (pk_page_range(address, size, &start, &end) != 0 || end > pk_max_address())
         return -EFAULT;
-    pk_table_verify(start, end);
+    if (verify)
+        pk_table_verify(start, end);
     struct pk_segments segments;
     int collected = pk_segments_collect(start, end, &segments), error = 0;
     for (size_t i = 0; i < segments.count && error == 0; i++) {
@@ -55,23 +68,34 @@ static int check(uintptr_t address, size_t size, unsigned int access, bool small
         if (!(segment->protection & access) || !(maximum & access))
             error = small ? -EFAULT : -EACCES;
         if (entry != NULL && entry->object != NULL && entry->object->state == PK_PURGEABLE_VOLATILE)
-            *volatile_pages = true;
+            kinds->volatile_pages = true;
+        if (entry == NULL)
+            kinds->strangers = true;
     }
     pk_segments_free(&segments);
     return error != 0 ? error : collected != 0 ? -EFAULT : 0;
 }
 
-/* Moves size bytes from source to destination in the kernel: 0, or
- * -EFAULT when a page went away or changed its protection meanwhile. */
-static int move_bytes(uintptr_t source, size_t size, uintptr_t destination)
+/* Moves size bytes from source to destination in this thread under the
+ * fault guard, or in the kernel when the guard is not the process's
+ * handler: 0, or -EFAULT when a page went away or changed its protection
+ * meanwhile. */
+static int move_bytes(uintptr_t source, size_t size, uintptr_t destination, bool files)
 {
-    int error = pk_sys_read_process(getpid(), source, (void *)destination, size);
+    int error = pk_fault_guard_move(destination, source, size, files);
+    if (error == -ENOTSUP)
+        error = pk_sys_read_process(getpid(), source, (void *)destination, size);
     return error == 0 ? 0 : -EFAULT;
+}
+
+static bool overlap(uintptr_t a, uintptr_t b, size_t size)
+{
+    return a < b + size && b < a + size;
 }
 
 /* Copies the source's pages aside (the user's words in volatile pages),
  * then moves the bytes from there. */
-static int move_through_snapshot(uintptr_t source, size_t size, uintptr_t destination)
+static int move_through_snapshot(uintptr_t source, size_t size, uintptr_t destination, bool files)
 {
     uintptr_t start = pk_trunc(source), end;
     if (!pk_round(source + size, &end))
@@ -81,18 +105,47 @@ static int move_through_snapshot(uintptr_t source, size_t size, uintptr_t destin
         return -ENOMEM;
     int error = pk_copy_pages(start, end, (uintptr_t)snapshot);
     if (error == 0)
-        error = move_bytes((uintptr_t)snapshot + (source - start), size, destination);
+        error = move_bytes((uintptr_t)snapshot + (source - start), size, destination, files);
     pk_sys_munmap((uintptr_t)snapshot, end - start);
     return error != 0 ? -EFAULT : 0;
 }
 
-static bool overlap(uintptr_t a, uintptr_t b, size_t size)
+/* Moves the bytes as memmove would, with the user's words in volatile
+ * pages. The guarded copy is a memmove; the kernel's copy is not, so
+ * without the guard an overlapping source is read as a snapshot first. */
+static int move(uintptr_t source, size_t size, uintptr_t destination, struct kinds kinds)
 {
-    return a < b + size && b < a + size;
+    if (kinds.volatile_pages)
+        return move_through_snapshot(source, size, destination, kinds.strangers);
+    int error = pk_fault_guard_move(destination, source, size, kinds.strangers);
+    if (error == -ENOTSUP)
+        error = overlap(source, destination, size) ? move_through_snapshot(source, size, destination, kinds.strangers)
+                                                   : pk_sys_read_process(getpid(), source, (void *)destination, size);
+    return error == 0 ? 0 : -EFAULT;
 }
 
-/* source_error: what a source that cannot be read gives (mach_vm_write's
+/* Checks the source, then the destination, as XNU does: 0 or the code.
+ * source_error: what a source that cannot be read gives (mach_vm_write's
  * data travels in a message: EBADMSG); 0 keeps XNU's codes. */
+static int check_both(uintptr_t source, size_t size, uintptr_t destination, int source_error, bool verify,
+                      struct kinds *kinds)
+{
+    bool small = size <= PK_SMALL_TRANSFER;
+    struct kinds destination_kinds = {false, false};
+    *kinds = (struct kinds){false, false};
+    /* Source and destination often lie in one kernel mapping: it is asked
+     * for once. */
+    pk_kernel_maps_remember(true);
+    int error = check(source, size, PK_PROT_READ, small, verify, kinds);
+    if (error != 0 && source_error != 0)
+        error = source_error;
+    if (error == 0)
+        error = check(destination, size, PK_PROT_WRITE, small, verify, &destination_kinds);
+    pk_kernel_maps_remember(false);
+    kinds->strangers = kinds->strangers || destination_kinds.strangers;
+    return error;
+}
+
 static int transfer(uintptr_t source, size_t size, uintptr_t destination, int source_error)
 {
     if (size == 0)
@@ -104,16 +157,25 @@ static int transfer(uintptr_t source, size_t size, uintptr_t destination, int so
     int error = pk_table_lock();
     if (error)
         return error;
-    bool small = size <= PK_SMALL_TRANSFER, volatile_pages = false, unused = false;
-    error = check(source, size, PK_PROT_READ, small, &volatile_pages);
-    if (error != 0 && source_error != 0)
-        error = source_error;
-    if (error == 0)
-        error = check(destination, size, PK_PROT_WRITE, small, &unused);
-    if (error == 0)
-        error = volatile_pages || overlap(source, destination, size)
-                    ? move_through_snapshot(source, size, destination)
-                    : move_bytes(source, size, destination);
+    /* The table's word first: where it allows the transfer and the bytes
+     * then move without a fault, the kernel agreed, and asking it first
+     * (a PROCMAP_QUERY, as long as a tenth of copying a MiB) would have
+     * changed nothing. */
+    struct kinds kinds;
+    error = check_both(source, size, destination, source_error, false, &kinds);
+    bool faulted = false;
+    if (error == 0 && !kinds.volatile_pages) {
+        error = move(source, size, destination, kinds);
+        faulted = error != 0;
+    }
+    /* A refusal, a fault, or volatile pages (whose first words PageKit
+     * keeps aside, so that they must still be PageKit's): the kernel's
+     * word on PageKit's entries, then the table's again. A fault is not
+     * repeated; the code says where the first problem is. */
+    if (error != 0 || kinds.volatile_pages) {
+        int checked = check_both(source, size, destination, source_error, true, &kinds);
+        error = checked != 0 ? checked : faulted ? -EFAULT : move(source, size, destination, kinds);
+    }
     pk_table_unlock();
     return error;
 }
@@ -167,8 +229,8 @@ int pk_read(uintptr_t address, size_t size, uintptr_t *data)
     int error = pk_table_lock();
     if (error)
         return error;
-    bool unused = false;
-    error = check(address, size, PK_PROT_READ, size <= PK_SMALL_TRANSFER, &unused);
+    struct kinds unused = {false, false};
+    error = check(address, size, PK_PROT_READ, size <= PK_SMALL_TRANSFER, true, &unused);
     pk_table_unlock();
     return error ? error : pk_read_into_new(address, size, data, copy_here, NULL);
 }

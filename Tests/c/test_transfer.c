@@ -8,10 +8,18 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fault_guard.h"
 
 #define SELF mach_task_self()
 
@@ -301,6 +309,252 @@ TEST(transfer_shared_views_and_memory_unmapped_behind_pagekits_back)
     CHECK_KR(vm_deallocate(SELF, region, PAGE), KERN_SUCCESS, 0);
     CHECK_KR(mach_vm_deallocate(SELF, view, PAGE), KERN_SUCCESS, 0);
     CHECK_INT(table_kernel_mismatches(), 0);
+}
+
+/* Pages that fault although the kernel's maps show them readable: a
+ * shared file page past the file's end (SIGBUS) and a guard page
+ * (SIGSEGV). They stand for a page another thread takes away between
+ * PageKit's check and its copy; the copy must give XNU's error, not the
+ * signal. stranger_pages() maps two such pages after a good one. */
+struct stranger_pages {
+    uintptr_t start;
+    int fd;
+};
+
+static struct stranger_pages truncated_file_pages(void)
+{
+    struct stranger_pages pages = {0, memfd_create("pagekit-test-truncated", MFD_CLOEXEC)};
+    CHECK(pages.fd >= 0 && ftruncate(pages.fd, (off_t)(3 * PAGE)) == 0);
+    void *mapped = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, pages.fd, 0);
+    CHECK(mapped != MAP_FAILED);
+    pages.start = (uintptr_t)mapped;
+    fill_pattern(pages.start, 3 * PAGE, 21);
+    CHECK(ftruncate(pages.fd, (off_t)PAGE) == 0);
+    return pages;
+}
+
+static void drop_stranger_pages(struct stranger_pages pages)
+{
+    munmap((void *)pages.start, 3 * PAGE);
+    if (pages.fd >= 0)
+        close(pages.fd);
+}
+
+static void check_faulting_pages(uintptr_t start, const char *what)
+{
+    printf("    %s\n", what);
+    uintptr_t region = allocate_or_die(4 * PAGE, 0);
+    fill_pattern(region, 4 * PAGE, 5);
+    mach_vm_size_t outsize = 0;
+    /* From them: the copy stops at the fault, and the call says so. */
+    CHECK_KR(mach_vm_read_overwrite(SELF, start, 3 * PAGE, region, &outsize), KERN_INVALID_ADDRESS, EFAULT);
+    CHECK_KR(mach_vm_copy(SELF, start + PAGE - 8, 16, region), KERN_INVALID_ADDRESS, EFAULT);
+    /* Into them. */
+    CHECK_KR(mach_vm_copy(SELF, region, 3 * PAGE, start), KERN_INVALID_ADDRESS, EFAULT);
+    CHECK_KR(mach_vm_write(SELF, start + PAGE, (vm_offset_t)region, 8), KERN_INVALID_ADDRESS, EFAULT);
+    /* The good page still copies. */
+    CHECK_KR(mach_vm_copy(SELF, start, PAGE, region), KERN_SUCCESS, 0);
+    CHECK(memcmp((void *)region, (void *)start, PAGE) == 0);
+    CHECK_KR(vm_deallocate(SELF, region, 4 * PAGE), KERN_SUCCESS, 0);
+}
+
+TEST(transfer_a_page_that_faults_after_the_check_is_an_error_not_a_signal)
+{
+    struct stranger_pages file = truncated_file_pages();
+    check_faulting_pages(file.start, "a shared file's pages past its end (SIGBUS)");
+    drop_stranger_pages(file);
+
+    uintptr_t guarded = foreign_map(3 * PAGE, PROT_READ | PROT_WRITE);
+    if (madvise((void *)(guarded + PAGE), 2 * PAGE, MADV_GUARD_INSTALL) != 0) {
+        int error = errno;
+        munmap((void *)guarded, 3 * PAGE);
+        CHECK_INT(error, EINVAL);
+        SKIP("guard pages (MADV_GUARD_INSTALL) need Linux 6.13; the file pages past their end were checked");
+    }
+    check_faulting_pages(guarded, "guard pages (SIGSEGV)");
+    munmap((void *)guarded, 3 * PAGE);
+}
+
+/* The guard is PageKit's handler for SIGSEGV and SIGBUS; every fault that
+ * is not a guarded copy's own reaches the handler that was there before,
+ * as the kernel would have delivered it. Each case runs in a child that
+ * makes its own handler the earlier one. */
+static sigjmp_buf earlier_resume;
+static volatile uintptr_t earlier_address;
+static volatile int earlier_calls;
+
+static void earlier_handler(int number, siginfo_t *info, void *context)
+{
+    (void)number;
+    (void)context;
+    earlier_address = (uintptr_t)info->si_addr;
+    earlier_calls++;
+    siglongjmp(earlier_resume, 1);
+}
+
+static void copy_once(void)
+{
+    uintptr_t region = allocate_or_die(2 * PAGE, 0);
+    CHECK_KR(mach_vm_copy(SELF, region, PAGE, region + PAGE), KERN_SUCCESS, 0);
+    CHECK_KR(vm_deallocate(SELF, region, 2 * PAGE), KERN_SUCCESS, 0);
+}
+
+static void guard_passes_other_faults_on(void)
+{
+    struct sigaction mine = {.sa_sigaction = earlier_handler, .sa_flags = SA_SIGINFO};
+    CHECK(sigaction(SIGSEGV, &mine, NULL) == 0);
+    pk_fault_guard_forget();
+    copy_once();
+    struct sigaction now;
+    CHECK(sigaction(SIGSEGV, NULL, &now) == 0 && now.sa_sigaction != earlier_handler);
+    uintptr_t inaccessible = foreign_map(PAGE, PROT_NONE);
+    if (sigsetjmp(earlier_resume, 1) == 0)
+        *(volatile char *)(inaccessible + 5) = 1;
+    CHECK_INT(earlier_calls, 1);
+    CHECK(earlier_address == inaccessible + 5);
+    /* A guarded copy's own fault never reaches it. */
+    struct stranger_pages file = truncated_file_pages();
+    uintptr_t region = allocate_or_die(3 * PAGE, 0);
+    CHECK_KR(mach_vm_copy(SELF, file.start, 3 * PAGE, region), KERN_INVALID_ADDRESS, EFAULT);
+    CHECK_INT(earlier_calls, 1);
+    drop_stranger_pages(file);
+}
+
+/* A handler installed after the guard takes its place; PageKit leaves it
+ * there and copies in the kernel, still without a signal. */
+static void guard_yields_to_a_later_handler(void)
+{
+    copy_once();
+    struct sigaction mine = {.sa_sigaction = earlier_handler, .sa_flags = SA_SIGINFO};
+    CHECK(sigaction(SIGBUS, &mine, NULL) == 0);
+    struct stranger_pages file = truncated_file_pages();
+    uintptr_t region = allocate_or_die(3 * PAGE, 0);
+    CHECK_KR(mach_vm_copy(SELF, file.start, 3 * PAGE, region), KERN_INVALID_ADDRESS, EFAULT);
+    CHECK_KR(mach_vm_copy(SELF, region, 2 * PAGE, region + 7), KERN_SUCCESS, 0);
+    CHECK_INT(earlier_calls, 0);
+    struct sigaction now;
+    CHECK(sigaction(SIGBUS, NULL, &now) == 0 && now.sa_sigaction == earlier_handler);
+    drop_stranger_pages(file);
+}
+
+/* With the default action earlier, a fault elsewhere kills the process
+ * with its own signal, and so does a signal sent with kill(). */
+static int death_signal(int number, bool by_kill)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(number, SIG_DFL);
+        pk_fault_guard_forget();
+        copy_once();
+        if (by_kill)
+            kill(getpid(), number);
+        else if (number == SIGSEGV)
+            *(volatile char *)foreign_map(PAGE, PROT_READ) = 1;
+        else
+            *(volatile char *)(truncated_file_pages().start + 2 * PAGE) = 1;
+        _exit(0);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    return WIFSIGNALED(status) ? WTERMSIG(status) : -1;
+}
+
+TEST(transfer_guard_leaves_every_other_fault_to_the_earlier_handler)
+{
+#if defined(__SANITIZE_THREAD__)
+    SKIP("under ThreadSanitizer the guard stands aside (its memmove cannot be left by a jump); copies go to the kernel");
+#endif
+    CHECK_INT(run_in_child(guard_passes_other_faults_on), 0);
+    CHECK_INT(run_in_child(guard_yields_to_a_later_handler), 0);
+    CHECK_INT(death_signal(SIGSEGV, false), SIGSEGV);
+    CHECK_INT(death_signal(SIGBUS, false), SIGBUS);
+    CHECK_INT(death_signal(SIGSEGV, true), SIGSEGV);
+}
+
+/* Another thread protects and unmaps the source again and again while
+ * copies run: each gives success or XNU's error, never a signal. */
+struct flipping {
+    uintptr_t page;
+    bool stop; /* atomic */
+};
+
+static void *flip(void *argument)
+{
+    struct flipping *flipping = argument;
+    while (!__atomic_load_n(&flipping->stop, __ATOMIC_RELAXED)) {
+        mprotect((void *)flipping->page, PAGE, PROT_NONE);
+        mprotect((void *)flipping->page, PAGE, PROT_READ | PROT_WRITE);
+    }
+    return NULL;
+}
+
+TEST(transfer_races_with_raw_mprotect_never_signal)
+{
+    size_t size = 8 * PAGE;
+    uintptr_t source = foreign_map(size, PROT_READ | PROT_WRITE);
+    uintptr_t destination = allocate_or_die(size, 0);
+    fill_pattern(source, size, 4);
+    struct flipping flipping = {source + 5 * PAGE, false};
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, flip, &flipping) == 0);
+    int outcomes[3] = {0, 0, 0};
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+        mach_vm_size_t outsize = 0;
+        kern_return_t kr = mach_vm_read_overwrite(SELF, source, size, destination, &outsize);
+        CHECK(kr == KERN_SUCCESS || kr == KERN_INVALID_ADDRESS || kr == KERN_PROTECTION_FAILURE);
+        outcomes[kr == KERN_SUCCESS ? 0 : kr == KERN_INVALID_ADDRESS ? 1 : 2]++;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < 300000000L);
+    __atomic_store_n(&flipping.stop, true, __ATOMIC_RELAXED);
+    pthread_join(thread, NULL);
+    printf("    %d copies, %d refused by the check, %d stopped by a fault\n", outcomes[0] + outcomes[1] + outcomes[2],
+           outcomes[2], outcomes[1]);
+    CHECK(outcomes[0] + outcomes[1] + outcomes[2] > 0);
+    munmap((void *)source, size);
+    CHECK_KR(vm_deallocate(SELF, destination, size), KERN_SUCCESS, 0);
+}
+
+/* PageKit's own memory reprotected with a raw mprotect: the table is out
+ * of date, the copy finds out by faulting, and the code is XNU's for what
+ * the kernel now maps, with the table brought up to date. Bytes before the
+ * fault may have moved (the one place a failed transfer writes: memory
+ * changed behind PageKit's back); bytes after it never do. */
+TEST(transfer_into_memory_reprotected_behind_pagekits_back)
+{
+    size_t pages = large_pages() + 2, size = pages * PAGE;
+    uintptr_t source = allocate_or_die(size, 0), destination = allocate_or_die(size, 0);
+    fill_pattern(source, size, 12);
+    fill_pattern(destination, size, 13);
+    uintptr_t stale = destination + (pages - 3) * PAGE;
+    unsigned char *kept = malloc(PAGE);
+    CHECK(kept != NULL);
+    memcpy(kept, (void *)stale, PAGE);
+    CHECK(mprotect((void *)stale, PAGE, PROT_READ) == 0);
+    CHECK_KR(mach_vm_copy(SELF, source, size, destination), KERN_PROTECTION_FAILURE, EACCES);
+    CHECK(memcmp((void *)stale, kept, PAGE) == 0);
+    free(kept);
+    mach_vm_address_t address = stale;
+    mach_vm_size_t region_size = 0;
+    vm_region_basic_info_data_64_t info = {0};
+    mach_msg_type_number_t count = VM_REGION_BASIC_INFO_COUNT_64;
+    mach_port_t object = MACH_PORT_NULL;
+    CHECK_KR(mach_vm_region(SELF, &address, &region_size, VM_REGION_BASIC_INFO_64, (vm_region_info_t)&info, &count,
+                            &object),
+             KERN_SUCCESS, 0);
+    CHECK(address == stale && info.protection == VM_PROT_READ);
+    /* Small: any fault is a bad address. */
+    CHECK_KR(mach_vm_copy(SELF, source, 16, stale + 8), KERN_INVALID_ADDRESS, EFAULT);
+    /* A source page taken away. */
+    CHECK(mprotect((void *)(source + PAGE), PAGE, PROT_NONE) == 0);
+    mach_vm_size_t outsize = 0;
+    CHECK_KR(mach_vm_read_overwrite(SELF, source, 3 * PAGE, destination, &outsize), KERN_INVALID_ADDRESS, EFAULT);
+    CHECK_KR(mach_vm_read_overwrite(SELF, source, size, destination, &outsize), KERN_PROTECTION_FAILURE, EACCES);
+    CHECK_INT(table_kernel_mismatches(), 0);
+    CHECK_KR(vm_deallocate(SELF, source, size), KERN_SUCCESS, 0);
+    CHECK_KR(vm_deallocate(SELF, destination, size), KERN_SUCCESS, 0);
 }
 
 TEST(transfer_other_tasks_are_dead_ports)
