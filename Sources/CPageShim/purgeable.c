@@ -171,9 +171,28 @@ int pk_object_state(struct pk_object *object)
     return object->state;
 }
 
-static int set_state(struct pk_object *object, int requested, int *old_state)
+/* Where Mach queues a volatile object, from SET_STATE's word: the
+ * obsolete ordering wins over the behaviour, and its queue has group 0
+ * only. Asked again, it moves. */
+static void record_queue(struct pk_object *object, int state)
 {
-    int old;
+    if ((state & PK_PURGEABLE_ORDERING_OBSOLETE) != 0)
+        object->queue = PK_QUEUE_OBSOLETE;
+    else
+        object->queue = (state & PK_PURGEABLE_BEHAVIOR_LIFO) != 0 ? PK_QUEUE_LIFO : PK_QUEUE_FIFO;
+    object->group = object->queue == PK_QUEUE_OBSOLETE
+                        ? 0
+                        : (uint8_t)((state & PK_PURGEABLE_GROUP_MASK) >> PK_PURGEABLE_GROUP_SHIFT);
+}
+
+static int set_state(struct pk_object *object, int state, int *old_state)
+{
+    int old, requested = state & PK_PURGEABLE_STATE_MASK;
+    /* XNU's debugging bit, sticky: volatile goes straight to empty. */
+    if (state & PK_PURGEABLE_DEBUG_EMPTY)
+        object->debug_empty = 1;
+    if (requested == PK_PURGEABLE_VOLATILE && object->debug_empty)
+        requested = PK_PURGEABLE_EMPTY;
     if (requested == PK_PURGEABLE_NONVOLATILE) {
         old = object->state;
         if (old == PK_PURGEABLE_VOLATILE && !restore_words(object)) {
@@ -186,6 +205,7 @@ static int set_state(struct pk_object *object, int requested, int *old_state)
         int error = old == PK_PURGEABLE_NONVOLATILE ? make_volatile(object) : 0;
         if (error)
             return error;
+        record_queue(object, state);
     } else {
         old = pk_object_state(object);
         pk_object_empty(object);
@@ -254,16 +274,55 @@ int pk_purgeable_control(uintptr_t address, int control, int *state)
     } else if ((error = find_object(address, &object)) == 0 && control == PK_PURGEABLE_GET_STATE) {
         *state = pk_object_state(object);
     } else if (error == 0) {
-        int requested = *state & PK_PURGEABLE_STATE_MASK;
         if (!writable(object))
             error = -EACCES;
-        else if (requested == PK_PURGEABLE_DENY)
+        else if ((*state & PK_PURGEABLE_STATE_MASK) == PK_PURGEABLE_DENY)
             error = -EINVAL;
         else
-            error = set_state(object, requested, state);
+            error = set_state(object, *state, state);
     }
     pk_table_unlock();
     return error;
+}
+
+/* Resident bytes of a volatile object, from mincore a chunk at a time. */
+static uint64_t resident_bytes(const struct pk_object *object)
+{
+    unsigned char vector[4096];
+    size_t page = pk_page();
+    uint64_t pages = 0;
+    FOR_EACH_ENTRY(entry, object) {
+        for (uintptr_t at = entry->start; at < entry->end;) {
+            size_t count = (entry->end - at) / page < sizeof vector ? (entry->end - at) / page : sizeof vector;
+            if (pk_sys_mincore(at, count * page, vector) == 0)
+                for (size_t i = 0; i < count; i++)
+                    pages += vector[i] & 1;
+            at += count * page;
+        }
+    }
+    return pages * page;
+}
+
+int pk_purgeable_info(struct pk_purgeable_info *info)
+{
+    if (info == NULL)
+        return -EINVAL;
+    int error = pk_table_lock();
+    if (error)
+        return error;
+    *info = (struct pk_purgeable_info){0};
+    for (struct pk_object *object = pk_objects_first(); object != NULL; object = pk_objects_next(object)) {
+        /* A purged object has left its queue, as on XNU. */
+        if (pk_object_state(object) != PK_PURGEABLE_VOLATILE)
+            continue;
+        struct pk_purgeable_stat *stat = object->queue == PK_QUEUE_OBSOLETE ? &info->obsolete
+                                         : object->queue == PK_QUEUE_LIFO   ? &info->lifo[object->group]
+                                                                            : &info->fifo[object->group];
+        stat->count++;
+        stat->size += resident_bytes(object);
+    }
+    pk_table_unlock();
+    return 0;
 }
 
 int pk_purge_now(uintptr_t address, size_t size)

@@ -25,11 +25,17 @@ struct pk_shared_name {
 };
 
 /* One purgeable allocation: it changes state as a whole. */
+enum { PK_QUEUE_FIFO, PK_QUEUE_LIFO, PK_QUEUE_OBSOLETE };
+
 struct pk_object {
     LIST_ENTRY(pk_object) link; /* in the table's list, or an orphan list */
     uintptr_t start, end;
     unsigned int entries; /* table entries that refer to it */
-    int state;            /* PK_PURGEABLE_NONVOLATILE, _VOLATILE or _EMPTY */
+    int8_t state;         /* PK_PURGEABLE_NONVOLATILE, _VOLATILE or _EMPTY */
+    /* While volatile, where Mach would queue it for purging: the queue
+     * (PK_QUEUE_*) and volatile group (0 to 7) its SET_STATE asked for. */
+    uint8_t queue, group;
+    uint8_t debug_empty;  /* VM_PURGABLE_DEBUG_EMPTY was asked: volatile is empty */
     uintptr_t saved[];    /* while volatile: each page's first word */
 };
 

@@ -38,8 +38,8 @@ public struct PurgeableRegion: ~Copyable, @unchecked Sendable {
         try region.deallocate()
     }
 
-    private mutating func setState(_ state: PurgeableState) throws(PageError) -> PurgeableState {
-        var value = state.rawValue
+    private mutating func setState(_ state: PurgeableState, bits: Int32 = 0) throws(PageError) -> PurgeableState {
+        var value = state.rawValue | bits
         try PageError.check(.purgeableControl) {
             pk_purgeable_control(region.address, PK_PURGEABLE_SET_STATE, &value)
         }
@@ -53,6 +53,27 @@ public struct PurgeableRegion: ~Copyable, @unchecked Sendable {
     ///   writable now.
     public mutating func makeVolatile() throws(PageError) {
         _ = try setState(.volatile)
+        isVolatile = true
+    }
+
+    /// Lets the kernel reclaim the contents from now on, queued as Mach
+    /// would queue them: `queue` and `group` (0 to 7) are recorded and
+    /// counted by ``VolatileQueues/current()``, but Linux has one pool of
+    /// lazily freed pages, so they do not order reclaim. Asked again, the
+    /// region moves to the new queue and group.
+    ///
+    /// - Throws: ``PageError/protectionFailure`` when the region is not
+    ///   writable now; `KERN_INVALID_ARGUMENT` (`EINVAL`) for a group
+    ///   outside 0...7, with nothing changed.
+    public mutating func makeVolatile(queue: VolatileQueues.Queue, group: Int) throws(PageError) {
+        guard (0...7).contains(group) else { throw PageError(.purgeableControl, errno: .invalidArgument) }
+        let queueBits: Int32 =
+            switch queue {
+            case .fifo: 0
+            case .lifo: PK_PURGEABLE_BEHAVIOR_LIFO
+            case .obsolete: PK_PURGEABLE_ORDERING_OBSOLETE
+            }
+        _ = try setState(.volatile, bits: queueBits | Int32(group) << PK_PURGEABLE_GROUP_SHIFT)
         isVolatile = true
     }
 

@@ -52,6 +52,26 @@ private var canReclaim: Bool {
         #expect(try region.state == .nonvolatile)
     }
 
+    /// LIFO group 6 is this test's alone: the suites run in parallel, and
+    /// the others make regions volatile in FIFO group 0.
+    @Test func queueAndGroupAreRecordedAndCounted() throws {
+        var region = try PurgeableRegion(byteCount: 2 * page)
+        do {
+            var span = region.mutableBytes
+            span.storeBytes(of: 1, toByteOffset: 0, as: UInt8.self)
+            span.storeBytes(of: 7, toByteOffset: page, as: UInt8.self)
+        }
+        let before = try VolatileQueues.current()[.lifo, 6]
+        try region.makeVolatile(queue: .lifo, group: 6)
+        let during = try VolatileQueues.current()[.lifo, 6]
+        #expect(during.regions == before.regions + 1)
+        #expect(during.residentBytes == before.residentBytes + 2 * page)
+        #expect(try region.state == .volatile)
+        #expect(throws: PageError.self) { try region.makeVolatile(queue: .fifo, group: 8) }
+        #expect(try region.makeNonvolatile() == .volatile)
+        #expect(try VolatileQueues.current()[.lifo, 6] == before)
+    }
+
     @Test func purgeEmptiesNow() throws {
         var region = try PurgeableRegion(byteCount: page)
         do {

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -365,4 +366,91 @@ TEST(purgeable_state_of_execute_only_memory)
         CHECK_INT(get_state(object), VM_PURGABLE_EMPTY);
     }
     CHECK_ERRNO(pk_deallocate(object, 4 * PAGE), 0);
+}
+
+/* The queue and group a volatile object waits in on XNU: recorded from
+ * SET_STATE's word and counted by task_purgable_info (count and resident
+ * bytes), never returned by GET_STATE. Counted as differences, so that
+ * objects other tests keep do not matter. */
+static task_purgable_info_t purgeable_counts(void)
+{
+    task_purgable_info_t info;
+    memset(&info, 0xA5, sizeof info);
+    CHECK_KR(task_purgable_info(SELF, &info), KERN_SUCCESS, 0);
+    return info;
+}
+
+#define CHECK_STAT(after, before, field, count_, size_)                                  \
+    do {                                                                                 \
+        CHECK_INT((after).field.count - (before).field.count, (count_));                 \
+        CHECK_INT((after).field.size - (before).field.size, (size_));                    \
+    } while (0)
+
+TEST(purgeable_queues_and_groups_are_recorded_and_counted)
+{
+    task_purgable_info_t before = purgeable_counts();
+    uintptr_t fifo = purgeable(4 * PAGE), lifo = purgeable(2 * PAGE), obsolete = purgeable(PAGE);
+    fill_pattern(fifo, 4 * PAGE, 1);
+    fill_pattern(lifo, 2 * PAGE, 2);
+    fill_pattern(obsolete, PAGE, 3);
+    task_purgable_info_t info = purgeable_counts();
+    CHECK(memcmp(&info, &before, sizeof info) == 0);
+
+    CHECK_INT(set_state(fifo, VM_PURGABLE_VOLATILE | VM_VOLATILE_GROUP_3), VM_PURGABLE_NONVOLATILE);
+    CHECK_INT(set_state(lifo, VM_PURGABLE_VOLATILE | VM_PURGABLE_BEHAVIOR_LIFO | VM_VOLATILE_GROUP_5),
+              VM_PURGABLE_NONVOLATILE);
+    /* The obsolete ordering wins over the behaviour; its queue has group 0. */
+    CHECK_INT(set_state(obsolete, VM_PURGABLE_VOLATILE | VM_PURGABLE_ORDERING_OBSOLETE | VM_PURGABLE_BEHAVIOR_LIFO |
+                                      VM_VOLATILE_GROUP_7),
+              VM_PURGABLE_NONVOLATILE);
+    CHECK_INT(get_state(lifo), VM_PURGABLE_VOLATILE);
+    info = purgeable_counts();
+    CHECK_STAT(info, before, fifo_data[3], 1, 4 * PAGE);
+    CHECK_STAT(info, before, lifo_data[5], 1, 2 * PAGE);
+    CHECK_STAT(info, before, obsolete_data, 1, PAGE);
+    CHECK_STAT(info, before, fifo_data[0], 0, 0);
+    CHECK_STAT(info, before, lifo_data[7], 0, 0);
+
+    /* Volatile again with another queue and group: it moves, and the old
+     * state is VOLATILE. */
+    CHECK_INT(set_state(fifo, VM_PURGABLE_VOLATILE | VM_PURGABLE_BEHAVIOR_LIFO | VM_VOLATILE_GROUP_1),
+              VM_PURGABLE_VOLATILE);
+    info = purgeable_counts();
+    CHECK_STAT(info, before, fifo_data[3], 0, 0);
+    CHECK_STAT(info, before, lifo_data[1], 1, 4 * PAGE);
+
+    /* Purged objects leave their queue; nonvolatile ones are not on one. */
+    CHECK_INT(set_state(lifo, VM_PURGABLE_EMPTY), VM_PURGABLE_VOLATILE);
+    CHECK_INT(set_state(obsolete, VM_PURGABLE_NONVOLATILE), VM_PURGABLE_VOLATILE);
+    info = purgeable_counts();
+    CHECK_STAT(info, before, lifo_data[5], 0, 0);
+    CHECK_STAT(info, before, obsolete_data, 0, 0);
+    CHECK_STAT(info, before, lifo_data[1], 1, 4 * PAGE);
+    CHECK(has_pattern(obsolete, PAGE, 3));
+
+    CHECK_KR(task_purgable_info(MACH_PORT_NULL, &info), MACH_SEND_INVALID_DEST, ESRCH);
+    CHECK_KR(task_purgable_info(SELF, NULL), KERN_INVALID_ARGUMENT, EINVAL);
+    CHECK_ERRNO(pk_deallocate(fifo, 4 * PAGE), 0);
+    CHECK_ERRNO(pk_deallocate(lifo, 2 * PAGE), 0);
+    CHECK_ERRNO(pk_deallocate(obsolete, PAGE), 0);
+    info = purgeable_counts();
+    CHECK(memcmp(&info, &before, sizeof info) == 0);
+}
+
+/* XNU's debugging bit: once asked for, every volatile request empties the
+ * object at once. */
+TEST(purgeable_debug_empty_makes_volatile_empty)
+{
+    uintptr_t object = purgeable(2 * PAGE);
+    fill_pattern(object, 2 * PAGE, 9);
+    CHECK_INT(set_state(object, VM_PURGABLE_NONVOLATILE | VM_PURGABLE_DEBUG_EMPTY), VM_PURGABLE_NONVOLATILE);
+    CHECK(has_pattern(object, 2 * PAGE, 9));
+    CHECK_INT(set_state(object, VM_PURGABLE_VOLATILE), VM_PURGABLE_NONVOLATILE);
+    CHECK_INT(get_state(object), VM_PURGABLE_EMPTY);
+    CHECK_INT(set_state(object, VM_PURGABLE_NONVOLATILE), VM_PURGABLE_EMPTY);
+    CHECK(is_zero(object, 2 * PAGE));
+    fill_pattern(object, 2 * PAGE, 10);
+    CHECK_INT(set_state(object, VM_PURGABLE_VOLATILE), VM_PURGABLE_NONVOLATILE);
+    CHECK_INT(get_state(object), VM_PURGABLE_EMPTY);
+    CHECK_ERRNO(pk_deallocate(object, 2 * PAGE), 0);
 }

@@ -345,6 +345,8 @@ SAME(PAGE_MIN_SIZE, 4096);
 SAME(sizeof(struct vm_region_submap_info_64), 76);
 SAME(sizeof(struct vm_region_submap_short_info_64), 48);
 SAME(sizeof(struct vm_page_info_basic), 32);
+SAME(sizeof(vm_purgeable_stat_t), 16);
+SAME(sizeof(task_purgable_info_t), 272);
 SAME(sizeof(mach_vm_address_t), 8);
 SAME(sizeof(vm_address_t), sizeof(void *));
 
@@ -473,6 +475,8 @@ int main(void)
     count = TASK_VM_INFO_COUNT;
     failures += task_info(mach_task_self(), TASK_VM_INFO, (task_info_t)&vm_info, &count) != KERN_SUCCESS ||
                 vm_info.phys_footprint == 0;
+    task_purgable_info_t purgeable_info;
+    failures += task_purgable_info(mach_task_self(), &purgeable_info) != KERN_SUCCESS;
     mach_port_name_t own_task = MACH_PORT_NULL;
     int own_pid = 0;
     failures += task_for_pid(mach_task_self(), getpid(), &own_task) != KERN_SUCCESS ||

@@ -396,8 +396,10 @@ typedef mach_error_t (*mach_error_fn_t)(void);
 #define VM_PURGABLE_STATE_MAX 3
 #define VM_PURGABLE_ALL_MASKS PK_PURGEABLE_ACCEPTED
 #define VM_PURGABLE_SET_STATE_FROM_KERNEL ((vm_purgable_t)3)
-/* Behaviours, orderings and groups: accepted and ignored, as Linux has one
- * pool of lazily freed pages (README.md). */
+/* Behaviours, orderings and groups: recorded for each volatile object and
+ * counted by task_purgable_info, but Linux has one pool of lazily freed
+ * pages, so they do not order purging (README.md). DEBUG_EMPTY is XNU's:
+ * from then on, volatile means empty. */
 #define VM_PURGABLE_NO_AGING_SHIFT 16
 #define VM_PURGABLE_NO_AGING_MASK (0x1 << VM_PURGABLE_NO_AGING_SHIFT)
 #define VM_PURGABLE_NO_AGING (0x1 << VM_PURGABLE_NO_AGING_SHIFT)
@@ -777,6 +779,39 @@ static inline kern_return_t vm_purgable_control(vm_map_t task, vm_address_t addr
                                                 int *state)
 {
     return mach_vm_purgable_control(task, address, control, state);
+}
+
+/* task_purgable_info: this task's volatile objects by queue and group
+ * (pk_purgeable_info). Another task's port gives KERN_NOT_SUPPORTED. */
+typedef struct vm_purgeable_stat {
+    uint64_t count;
+    uint64_t size;
+} vm_purgeable_stat_t;
+struct vm_purgeable_info {
+    vm_purgeable_stat_t fifo_data[8];
+    vm_purgeable_stat_t obsolete_data;
+    vm_purgeable_stat_t lifo_data[8];
+};
+typedef struct vm_purgeable_info *vm_purgeable_info_t;
+typedef struct vm_purgeable_info task_purgable_info_t;
+
+static inline kern_return_t task_purgable_info(task_inspect_t task, task_purgable_info_t *stats)
+{
+    if (pk_mach_bad_task(task))
+        return pk_mach_other_task(task);
+    struct pk_purgeable_info native;
+    int error = pk_purgeable_info(stats != NULL ? &native : NULL);
+    if (error != 0)
+        return pk_mach_result(PK_OP_PURGEABLE_CONTROL, error);
+    for (int group = 0; group < 8; group++) {
+        stats->fifo_data[group].count = native.fifo[group].count;
+        stats->fifo_data[group].size = native.fifo[group].size;
+        stats->lifo_data[group].count = native.lifo[group].count;
+        stats->lifo_data[group].size = native.lifo[group].size;
+    }
+    stats->obsolete_data.count = native.obsolete.count;
+    stats->obsolete_data.size = native.obsolete.size;
+    return KERN_SUCCESS;
 }
 
 static inline void pk_mach_basic_info(const struct pk_region_info *region, vm_region_basic_info_64_t info)

@@ -108,8 +108,17 @@ extern "C" {
 #define PK_PURGEABLE_DENY 3
 #define PK_PURGEABLE_STATE_MASK 0x3
 /* Every bit SET_STATE accepts (state, volatile group, behaviour, ordering,
- * debug and no-aging fields); only the state field has an effect on Linux. */
+ * debug and no-aging fields). The state takes effect; the queue and group
+ * a volatile object would wait in on Mach are recorded and reported
+ * (pk_purgeable_info) but do not order purging, which the kernel does;
+ * DEBUG_EMPTY makes every later volatile request empty the object, as on
+ * XNU; no-aging and DEBUG_FAULT have no effect. */
 #define PK_PURGEABLE_ACCEPTED 0x13773
+#define PK_PURGEABLE_ORDERING_OBSOLETE 0x20
+#define PK_PURGEABLE_BEHAVIOR_LIFO 0x40
+#define PK_PURGEABLE_GROUP_SHIFT 8
+#define PK_PURGEABLE_GROUP_MASK 0x700
+#define PK_PURGEABLE_DEBUG_EMPTY 0x1000
 
 /* Tags 240 to 255 are for applications (VM_MEMORY_APPLICATION_SPECIFIC_1..16). */
 #define PK_TAG_APPLICATION_SPECIFIC_1 240u
@@ -506,6 +515,19 @@ struct pk_page_counts {
     size_t resident, dirty, swapped;
 };
 PK_EXPORT int pk_page_counts(uintptr_t address, size_t size, struct pk_page_counts *PK_NULLABLE counts);
+
+/* This process's volatile purgeable objects by the queue and group their
+ * SET_STATE asked for, as Mach's task_purgable_info counts them: how many,
+ * and their resident bytes. Objects the kernel has purged (EMPTY) are not
+ * counted; the obsolete queue has group 0 only. Errors: EINVAL (info is
+ * NULL). */
+struct pk_purgeable_stat {
+    uint64_t count, size;
+};
+struct pk_purgeable_info {
+    struct pk_purgeable_stat fifo[8], obsolete, lifo[8];
+};
+PK_EXPORT int pk_purgeable_info(struct pk_purgeable_info *PK_NULLABLE info);
 
 /* The process's memory as Mach's task_info(TASK_VM_INFO) describes it, in
  * bytes, from /proc/self/status and /proc/self/maps. */
