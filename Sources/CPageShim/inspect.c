@@ -234,10 +234,15 @@ static const void *local(const struct arena_copy *copy, uint64_t address, size_t
     return NULL;
 }
 
+/* Version 1 kept an object's state in an int; on a little-endian machine
+ * its low byte is where version 2 keeps it, beside the queue and group
+ * that version 1 left zero. */
 static bool valid(const struct pk_directory *directory)
 {
-    return memcmp(directory->magic, PK_DIRECTORY_MAGIC, sizeof directory->magic) == 0 &&
-           directory->version == PK_DIRECTORY_VERSION && directory->entry_size == sizeof(struct pk_entry) &&
+    bool readable_version = directory->version == PK_DIRECTORY_VERSION ||
+                            (directory->version == 1 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
+    return memcmp(directory->magic, PK_DIRECTORY_MAGIC, sizeof directory->magic) == 0 && readable_version &&
+           directory->entry_size == sizeof(struct pk_entry) &&
            directory->object_size == sizeof(struct pk_object) &&
            directory->name_size == sizeof(struct pk_shared_name) &&
            directory->chunk_size == sizeof(struct pk_arena_chunk);

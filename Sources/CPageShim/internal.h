@@ -148,6 +148,16 @@ int pk_share_range(uintptr_t start, uintptr_t end, struct pk_spares *spares, str
  * (share.c). Volatile purgeable pages come out with the user's words, not
  * PageKit's markers. Runs with the table lock held. */
 int pk_copy_pages(uintptr_t start, uintptr_t end, uintptr_t copy);
+/* Before [start, end) is read: the purgeable objects it holds checked
+ * against the kernel, and each object's state known (one the kernel purged
+ * is zeroed now). After it was copied whole to copy: the user's first words
+ * put back where volatile pages hold PageKit's marker (share.c). */
+void pk_objects_prepare_read(uintptr_t start, uintptr_t end);
+void pk_objects_unmark_copy(uintptr_t start, uintptr_t end, uintptr_t copy);
+/* Copies the pages [start, end) of this process to copy, with the user's
+ * words in volatile pages, and without a signal: 0, -ENODATA or -EFAULT (a
+ * page faulted meanwhile), -ENOMEM (transfer.c). The table is locked. */
+int pk_snapshot_pages(uintptr_t start, uintptr_t end, uintptr_t copy);
 int pk_copy_pages_to_file(uintptr_t start, uintptr_t end, int fd, uint64_t offset);
 /* *word is what a volatile object's page (or a copy of it) holds first:
  * if it is the marker, it becomes the user's word, and true (purgeable.c). */
@@ -194,6 +204,9 @@ void pk_fork_advice(const struct pk_entry *entry);
 void pk_orphans_release(struct pk_orphans *orphans);
 /* The object's state, after noticing pages the kernel dropped. */
 int pk_object_state(struct pk_object *object);
+/* Drops from the table whatever of a volatile object was unmapped or
+ * replaced behind PageKit's back, before its pages are read or emptied. */
+void pk_objects_verify_volatile(void);
 /* Zeroes the entries of the object and marks it EMPTY. */
 void pk_object_empty(struct pk_object *object);
 

@@ -262,7 +262,7 @@ static int count_pages(int pagemap, int maps, uintptr_t start, uintptr_t end, st
 /* Copies size bytes from PageKit's buffer to the caller's: 0 or -EFAULT. */
 static int copy_out(uintptr_t destination, const void *buffer, size_t size)
 {
-    int error = pk_fault_guard_move(destination, (uintptr_t)buffer, size, true);
+    int error = pk_fault_guard_move(destination, (uintptr_t)buffer, size);
     if (error == -ENOTSUP)
         error = pk_sys_read_process(getpid(), (uintptr_t)buffer, (void *)destination, size);
     return error == 0 ? 0 : -EFAULT;
@@ -354,6 +354,7 @@ int pk_volatile_resident(uint64_t *bytes)
     if (error)
         return error;
     size_t count = 0;
+    pk_objects_verify_volatile();
     for (struct pk_object *object = pk_objects_first(); object != NULL; object = pk_objects_next(object))
         count += pk_object_state(object) == PK_PURGEABLE_VOLATILE;
     uintptr_t(*ranges)[2] = count > 0 ? malloc(count * sizeof *ranges) : NULL;

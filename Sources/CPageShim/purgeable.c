@@ -239,9 +239,7 @@ static int find_object(uintptr_t address, struct pk_object **object)
     return *object != NULL ? 0 : -EINVAL;
 }
 
-/* Empties every volatile object, after dropping what was unmapped behind
- * PageKit's back: MADV_DONTNEED on a stranger's pages would destroy them. */
-static void purge_all(void)
+void pk_objects_verify_volatile(void)
 {
     struct pk_object *object = pk_objects_first();
     while (object != NULL) {
@@ -249,10 +247,18 @@ static void purge_all(void)
             object = pk_objects_first(); /* the list may have lost objects */
             continue;
         }
-        if (object->state == PK_PURGEABLE_VOLATILE)
-            pk_object_empty(object);
         object = pk_objects_next(object);
     }
+}
+
+/* Empties every volatile object, after dropping what was unmapped behind
+ * PageKit's back: MADV_DONTNEED on a stranger's pages would destroy them. */
+static void purge_all(void)
+{
+    pk_objects_verify_volatile();
+    for (struct pk_object *object = pk_objects_first(); object != NULL; object = pk_objects_next(object))
+        if (object->state == PK_PURGEABLE_VOLATILE)
+            pk_object_empty(object);
 }
 
 int pk_purgeable_control(uintptr_t address, int control, int *state)
@@ -311,6 +317,9 @@ int pk_purgeable_info(struct pk_purgeable_info *info)
     if (error)
         return error;
     *info = (struct pk_purgeable_info){0};
+    /* Each object's pages are about to be read: they must still be
+     * PageKit's. */
+    pk_objects_verify_volatile();
     for (struct pk_object *object = pk_objects_first(); object != NULL; object = pk_objects_next(object)) {
         /* A purged object has left its queue, as on XNU. */
         if (pk_object_state(object) != PK_PURGEABLE_VOLATILE)

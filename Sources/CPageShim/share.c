@@ -154,9 +154,8 @@ static int unmark(const struct pk_entry *entry, uintptr_t from, uintptr_t to, co
     return 0;
 }
 
-static int copy_pages(uintptr_t start, uintptr_t end, const struct sink *sink, const uint64_t *before)
+void pk_objects_prepare_read(uintptr_t start, uintptr_t end)
 {
-    size_t page = pk_page();
     /* A purgeable object's state reads all its pages, within the range or
      * not, so they must all still be PageKit's; verifying changes the
      * table, so the walk starts over when it did. */
@@ -171,6 +170,22 @@ static int copy_pages(uintptr_t start, uintptr_t end, const struct sink *sink, c
          entry = pk_table_next(entry))
         if (entry->object != NULL)
             pk_object_state(entry->object);
+}
+
+void pk_objects_unmark_copy(uintptr_t start, uintptr_t end, uintptr_t copy)
+{
+    struct sink sink = {.fd = -1, .address = copy};
+    for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
+         entry = pk_table_next(entry))
+        if (entry->object != NULL)
+            unmark(entry, entry->start > start ? entry->start : start, entry->end < end ? entry->end : end, &sink,
+                   start);
+}
+
+static int copy_pages(uintptr_t start, uintptr_t end, const struct sink *sink, const uint64_t *before)
+{
+    size_t page = pk_page();
+    pk_objects_prepare_read(start, end);
     uint64_t *now = read_pagemap(start, end);
     struct pk_segments segments;
     int error = pk_segments_collect(start, end, &segments), mem = -1;

@@ -309,8 +309,10 @@ int pk_task_write(pk_task_t task, uintptr_t address, const void *data, size_t si
             error = (int)copy;
         else if ((error = pk_table_lock()) == 0) {
             snapshot = (uintptr_t)copy;
-            error = pk_copy_pages(start, end, snapshot);
+            error = pk_snapshot_pages(start, end, snapshot);
             pk_table_unlock();
+            if (error == -ENODATA || error == -EFAULT)
+                error = -EBADMSG;
             from = snapshot + (from - start);
         }
     }

@@ -74,6 +74,7 @@ int pk_task_vm_info(struct pk_task_vm_info *info)
     /* Volatile purgeable objects: their pages, and those in memory. */
     if ((error = pk_table_lock()) != 0)
         return error;
+    pk_objects_verify_volatile();
     for (struct pk_object *object = pk_objects_first(); object != NULL; object = pk_objects_next(object))
         if (pk_object_state(object) == PK_PURGEABLE_VOLATILE)
             info->purgeable_volatile_virtual += object->end - object->start;

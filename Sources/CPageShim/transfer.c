@@ -11,16 +11,22 @@
  * above it the map is walked in address order, and the first problem
  * decides: a hole KERN_INVALID_ADDRESS, a page without the access
  * KERN_PROTECTION_FAILURE. PageKit checks both ranges the same way before
- * it moves a byte, so a failed call writes nothing. The bytes move in this
- * thread under the fault guard (fault_guard.c), which turns a page taken
- * away meanwhile by another thread into an error, never a signal; where
- * the guard is not the process's handler, in the kernel (process_vm_readv
- * on this process, else /proc/self/mem), which does the same at about
- * four times the cost. Either way a failure part-way leaves the bytes
- * before the fault moved, as XNU's own copy does.
+ * it moves a byte, so a call the checks refuse writes nothing. The checks
+ * take the region table at its word; the kernel's maps are consulted only
+ * when the table refuses or a page faults (ownership.c), and then decide
+ * the code.
+ *
+ * The bytes move in this thread under the fault guard (fault_guard.c),
+ * which turns a page taken away meanwhile into an error, never a signal;
+ * where the guard cannot catch a fault, in the kernel (process_vm_readv on
+ * this process, else /proc/self/mem), which does the same at about four
+ * times the cost. A copy that faults part-way has moved some of the bytes,
+ * which ones depending on memmove's order; XNU, which reads the whole
+ * source first, writes nothing when the source fails. That takes memory
+ * changed behind PageKit's back or by another thread during the copy.
  *
  * The source is read as a snapshot when it holds volatile purgeable pages
- * (whose first words PageKit keeps aside): its pages are copied first, the
+ * (whose first words PageKit keeps aside): its pages are copied whole, the
  * user's words put back. Overlapping ranges move as memmove moves them.
  */
 #include "internal.h"
@@ -39,16 +45,11 @@
  * (WRITE), as XNU checks it: 0; -EFAULT for a range outside the address
  * space, a hole (PageKit's own memory is one), or in a small transfer any
  * page without the access; -EACCES for the first page without it, before
- * any hole, in a large one. The range's kinds of memory are added to
- * *kinds. With verify, PageKit's entries are first compared with the
- * kernel's mappings (ownership.c); without, the table is taken at its
- * word. */
-struct kinds {
-    bool volatile_pages; /* volatile purgeable pages */
-    bool strangers;      /* memory PageKit did not map */
-};
-
-static int check(uintptr_t address, size_t size, unsigned int access, bool small, bool verify, struct kinds *kinds)
+ * any hole, in a large one. *volatile_pages is set when the range holds
+ * volatile purgeable pages. With verify, PageKit's entries are first
+ * compared with the kernel's mappings (ownership.c); without, the table is
+ * taken at its word. */
+static int check(uintptr_t address, size_t size, unsigned int access, bool small, bool verify, bool *volatile_pages)
 {
     uintptr_t start, end;
     if (pk_page_range(address, size, &start, &end) != 0 || end > pk_max_address())
@@ -68,24 +69,10 @@ static int check(uintptr_t address, size_t size, unsigned int access, bool small
         if (!(segment->protection & access) || !(maximum & access))
             error = small ? -EFAULT : -EACCES;
         if (entry != NULL && entry->object != NULL && entry->object->state == PK_PURGEABLE_VOLATILE)
-            kinds->volatile_pages = true;
-        if (entry == NULL)
-            kinds->strangers = true;
+            *volatile_pages = true;
     }
     pk_segments_free(&segments);
     return error != 0 ? error : collected != 0 ? -EFAULT : 0;
-}
-
-/* Moves size bytes from source to destination in this thread under the
- * fault guard, or in the kernel when the guard is not the process's
- * handler: 0, or -EFAULT when a page went away or changed its protection
- * meanwhile. */
-static int move_bytes(uintptr_t source, size_t size, uintptr_t destination, bool files)
-{
-    int error = pk_fault_guard_move(destination, source, size, files);
-    if (error == -ENOTSUP)
-        error = pk_sys_read_process(getpid(), source, (void *)destination, size);
-    return error == 0 ? 0 : -EFAULT;
 }
 
 static bool overlap(uintptr_t a, uintptr_t b, size_t size)
@@ -93,9 +80,63 @@ static bool overlap(uintptr_t a, uintptr_t b, size_t size)
     return a < b + size && b < a + size;
 }
 
-/* Copies the source's pages aside (the user's words in volatile pages),
- * then moves the bytes from there. */
-static int move_through_snapshot(uintptr_t source, size_t size, uintptr_t destination, bool files)
+/* Whether the kernel can read a byte of every page of [start, start +
+ * size): a failure's path, one system call a page. */
+static bool readable_in_kernel(uintptr_t start, size_t size)
+{
+    char byte;
+    for (uintptr_t page = pk_trunc(start); page < start + size; page += pk_page())
+        if (pk_sys_read_process(getpid(), page > start ? page : start, &byte, 1) != 0)
+            return false;
+    return true;
+}
+
+/* Copies non-overlapping ranges in the kernel: 0, -ENODATA (the source
+ * could not be read) or -EFAULT (the destination could not be written). */
+static int kernel_copy(uintptr_t source, size_t size, uintptr_t destination)
+{
+    if (pk_sys_read_process(getpid(), source, (void *)destination, size) == 0)
+        return 0;
+    return readable_in_kernel(source, size) ? -EFAULT : -ENODATA;
+}
+
+/* Moves size bytes as memmove does: under the fault guard, else in the
+ * kernel (through a bounce when the ranges overlap). 0; -ENODATA when a
+ * page of the source faulted meanwhile, -EFAULT when one of the
+ * destination did (or the kernel's copy failed); -ENOMEM. */
+static int move_bytes(uintptr_t source, size_t size, uintptr_t destination)
+{
+    int error = pk_fault_guard_move(destination, source, size);
+    if (error != -ENOTSUP)
+        return error;
+    if (!overlap(source, destination, size))
+        return kernel_copy(source, size, destination);
+    uintptr_t length;
+    if (!pk_round(size, &length))
+        return -EFAULT;
+    intptr_t bounce = pk_sys_mmap(0, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    if (bounce < 0)
+        return -ENOMEM;
+    error = kernel_copy(source, size, (uintptr_t)bounce);
+    if (error == 0 && kernel_copy((uintptr_t)bounce, size, destination) != 0)
+        error = -EFAULT;
+    pk_sys_munmap((uintptr_t)bounce, length);
+    return error;
+}
+
+int pk_snapshot_pages(uintptr_t start, uintptr_t end, uintptr_t copy)
+{
+    pk_objects_prepare_read(start, end);
+    int error = move_bytes(start, end - start, copy);
+    if (error == 0)
+        pk_objects_unmark_copy(start, end, copy);
+    return error;
+}
+
+/* Volatile purgeable pages hold PageKit's markers in their first words:
+ * the source's pages are copied aside whole, the user's words put back,
+ * and the bytes moved from there. */
+static int move_through_snapshot(uintptr_t source, size_t size, uintptr_t destination)
 {
     uintptr_t start = pk_trunc(source), end;
     if (!pk_round(source + size, &end))
@@ -103,46 +144,30 @@ static int move_through_snapshot(uintptr_t source, size_t size, uintptr_t destin
     intptr_t snapshot = pk_sys_mmap(0, end - start, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
     if (snapshot < 0)
         return -ENOMEM;
-    int error = pk_copy_pages(start, end, (uintptr_t)snapshot);
+    int error = pk_snapshot_pages(start, end, (uintptr_t)snapshot);
     if (error == 0)
-        error = move_bytes((uintptr_t)snapshot + (source - start), size, destination, files);
+        error = move_bytes((uintptr_t)snapshot + (source - start), size, destination);
     pk_sys_munmap((uintptr_t)snapshot, end - start);
-    return error != 0 ? -EFAULT : 0;
-}
-
-/* Moves the bytes as memmove would, with the user's words in volatile
- * pages. The guarded copy is a memmove; the kernel's copy is not, so
- * without the guard an overlapping source is read as a snapshot first. */
-static int move(uintptr_t source, size_t size, uintptr_t destination, struct kinds kinds)
-{
-    if (kinds.volatile_pages)
-        return move_through_snapshot(source, size, destination, kinds.strangers);
-    int error = pk_fault_guard_move(destination, source, size, kinds.strangers);
-    if (error == -ENOTSUP)
-        error = overlap(source, destination, size) ? move_through_snapshot(source, size, destination, kinds.strangers)
-                                                   : pk_sys_read_process(getpid(), source, (void *)destination, size);
-    return error == 0 ? 0 : -EFAULT;
+    return error;
 }
 
 /* Checks the source, then the destination, as XNU does: 0 or the code.
  * source_error: what a source that cannot be read gives (mach_vm_write's
  * data travels in a message: EBADMSG); 0 keeps XNU's codes. */
 static int check_both(uintptr_t source, size_t size, uintptr_t destination, int source_error, bool verify,
-                      struct kinds *kinds)
+                      bool *volatile_pages)
 {
-    bool small = size <= PK_SMALL_TRANSFER;
-    struct kinds destination_kinds = {false, false};
-    *kinds = (struct kinds){false, false};
+    bool small = size <= PK_SMALL_TRANSFER, unused = false;
+    *volatile_pages = false;
     /* Source and destination often lie in one kernel mapping: it is asked
      * for once. */
     pk_kernel_maps_remember(true);
-    int error = check(source, size, PK_PROT_READ, small, verify, kinds);
+    int error = check(source, size, PK_PROT_READ, small, verify, volatile_pages);
     if (error != 0 && source_error != 0)
         error = source_error;
     if (error == 0)
-        error = check(destination, size, PK_PROT_WRITE, small, verify, &destination_kinds);
+        error = check(destination, size, PK_PROT_WRITE, small, verify, &unused);
     pk_kernel_maps_remember(false);
-    kinds->strangers = kinds->strangers || destination_kinds.strangers;
     return error;
 }
 
@@ -161,21 +186,30 @@ static int transfer(uintptr_t source, size_t size, uintptr_t destination, int so
      * then move without a fault, the kernel agreed, and asking it first
      * (a PROCMAP_QUERY, as long as a tenth of copying a MiB) would have
      * changed nothing. */
-    struct kinds kinds;
-    error = check_both(source, size, destination, source_error, false, &kinds);
-    bool faulted = false;
-    if (error == 0 && !kinds.volatile_pages) {
-        error = move(source, size, destination, kinds);
-        faulted = error != 0;
+    bool volatile_pages = false;
+    int refused = check_both(source, size, destination, source_error, false, &volatile_pages), fault = 0;
+    if (refused == 0 && !volatile_pages) {
+        error = move_bytes(source, size, destination);
+        fault = error == -ENODATA || error == -EFAULT ? error : 0;
     }
     /* A refusal, a fault, or volatile pages (whose first words PageKit
      * keeps aside, so that they must still be PageKit's): the kernel's
      * word on PageKit's entries, then the table's again. A fault is not
-     * repeated; the code says where the first problem is. */
-    if (error != 0 || kinds.volatile_pages) {
-        int checked = check_both(source, size, destination, source_error, true, &kinds);
-        error = checked != 0 ? checked : faulted ? -EFAULT : move(source, size, destination, kinds);
+     * repeated: the code is that of the first problem the kernel's maps
+     * show now, else of the fault (a page that came back meanwhile). */
+    if (refused != 0 || fault != 0 || volatile_pages) {
+        int checked = check_both(source, size, destination, source_error, true, &volatile_pages);
+        if (checked != 0)
+            error = checked;
+        else if (fault != 0)
+            error = fault;
+        else
+            error = volatile_pages ? move_through_snapshot(source, size, destination)
+                                   : move_bytes(source, size, destination);
     }
+    /* A source that faulted is one that cannot be read. */
+    if (error == -ENODATA)
+        error = source_error != 0 ? source_error : -EFAULT;
     pk_table_unlock();
     return error;
 }
@@ -229,7 +263,7 @@ int pk_read(uintptr_t address, size_t size, uintptr_t *data)
     int error = pk_table_lock();
     if (error)
         return error;
-    struct kinds unused = {false, false};
+    bool unused = false;
     error = check(address, size, PK_PROT_READ, size <= PK_SMALL_TRANSFER, true, &unused);
     pk_table_unlock();
     return error ? error : pk_read_into_new(address, size, data, copy_here, NULL);

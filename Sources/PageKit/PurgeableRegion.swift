@@ -59,8 +59,10 @@ public struct PurgeableRegion: ~Copyable, @unchecked Sendable {
     /// Lets the kernel reclaim the contents from now on, queued as Mach
     /// would queue them: `queue` and `group` (0 to 7) are recorded and
     /// counted by ``VolatileQueues/current()``, but Linux has one pool of
-    /// lazily freed pages, so they do not order reclaim. Asked again, the
-    /// region moves to the new queue and group.
+    /// lazily freed pages, so they do not order reclaim. The obsolete
+    /// queue has one group, so there `group` is checked and then recorded
+    /// as 0, as XNU does. Asked again, the region moves to the new queue
+    /// and group.
     ///
     /// - Throws: ``PageError/protectionFailure`` when the region is not
     ///   writable now; `KERN_INVALID_ARGUMENT` (`EINVAL`) for a group

@@ -51,7 +51,8 @@ public struct VolatileQueues: Sendable, Hashable {
         }
     }
 
-    /// The count of one queue and group.
+    /// The count of one queue and group, 0 to 7 (the obsolete queue has
+    /// one, whatever `group` says).
     public subscript(queue: Queue, group: Int) -> Count {
         switch queue {
         case .fifo: fifo[group]

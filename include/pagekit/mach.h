@@ -800,6 +800,7 @@ static inline kern_return_t task_purgable_info(task_inspect_t task, task_purgabl
     if (pk_mach_bad_task(task))
         return pk_mach_other_task(task);
     struct pk_purgeable_info native;
+    memset(&native, 0, sizeof native);
     int error = pk_purgeable_info(stats != NULL ? &native : NULL);
     if (error != 0)
         return pk_mach_result(PK_OP_PURGEABLE_CONTROL, error);
