@@ -120,6 +120,7 @@ int pk_msync(uintptr_t address, size_t size, unsigned int flags)
     return error;
 }
 
+#if defined(__x86_64__)
 /* Whether any page of the segment is in memory. */
 static int find_resident(const struct pk_segment *segment, unsigned int unused)
 {
@@ -135,8 +136,7 @@ static int find_resident(const struct pk_segment *segment, unsigned int unused)
     free(vector);
     return error != 0 ? error : resident ? -EEXIST : 0;
 }
-
-#if !defined(__x86_64__)
+#else
 static int sync_caches(const struct pk_segment *segment, unsigned int unused)
 {
     (void)unused;
