@@ -43,7 +43,7 @@ PC_MACH  = $(BUILD)/pagekit-mach.pc
 COMPAT_HEADERS = $(wildcard include/compat/mach/*.h)
 COMPAT_MACHINE_HEADERS = $(wildcard include/compat/mach/machine/*.h)
 
-.PHONY: all deps deps-deb check-version FORCE tool install-tool uninstall check-man check-snippets check-docc check-deb demo tour bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
+.PHONY: all deps arm64-deps deps-deb check-version FORCE tool install-tool uninstall check-man check-snippets check-docc check-deb demo tour bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
         check-swift check-sanitizers check-kernels check-tool check-downstream check-examples install clean
 
 all: $(STATIC) $(SHARED) $(PC) $(PC_MACH)
@@ -261,7 +261,24 @@ $(BUILD)/c-tests-static: $(TESTS) $(wildcard Tests/c/*.h) $(SOURCES) $(HEADERS) 
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(WARN) -O1 -g -static -DPK_TEST_SEAM -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) -lpthread -o $@
 
-check-kernels: $(BUILD)/c-tests-static | deps
+# The same suite cross-compiled for arm64 (Debian's gcc-aarch64-linux-gnu)
+# boots on tiny arm64 6.1 kernels with 4, 16 and 64 KiB pages (qemu's virt
+# machine, TCG), each with CONFIG_ANON_VMA_NAME.
+ARM64_CC = aarch64-linux-gnu-gcc
+ARM64_PAGES = 4 16 64
+arm64-deps:
+	@for package in gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm; do \
+	    dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+$(BUILD)/c-tests-static-arm64: $(TESTS) $(wildcard Tests/c/*.h) $(SOURCES) $(HEADERS) | deps arm64-deps
+	@mkdir -p $(@D)
+	$(ARM64_CC) -std=c11 $(WARN) -O1 -g -static -DPK_TEST_SEAM -Iinclude -ISources/CPageShim $(TESTS) $(SOURCES) \
+	    -lpthread -o $@
+
+check-kernels: $(BUILD)/c-tests-static $(BUILD)/c-tests-static-arm64 | deps
 	@mkdir -p $(KERNELS)
 	@command -v qemu-system-x86_64 >/dev/null || { apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 >/dev/null; }
@@ -270,6 +287,14 @@ check-kernels: $(BUILD)/c-tests-static | deps
 	Tests/kernels/run-kernel.sh $(KERNELS)/debian-6.1.vmlinuz $(BUILD)/c-tests-static "Debian 6.1" $(KERNELS)/debian-6.1.log
 	Tests/kernels/run-kernel.sh $(KERNELS)/tiny-6.1.bzImage $(BUILD)/c-tests-static "tiny 6.1 with ANON_VMA_NAME" \
 	    $(KERNELS)/tiny-6.1.log
+	@for pages in $(ARM64_PAGES); do \
+	    started=$$(date +%s); \
+	    Tests/kernels/arm64-kernel.sh $$pages $(KERNELS)/arm64-$${pages}k.Image > $(KERNELS)/arm64-$${pages}k.build.log 2>&1 || \
+	        { tail -30 $(KERNELS)/arm64-$${pages}k.build.log; exit 1; }; \
+	    echo "arm64 $${pages}K kernel: ready in $$(($$(date +%s) - started)) s (built once, then kept)"; \
+	    Tests/kernels/run-kernel.sh $(KERNELS)/arm64-$${pages}k.Image $(BUILD)/c-tests-static-arm64 \
+	        "arm64 with $${pages} KiB pages" $(KERNELS)/arm64-$${pages}k.log arm64 || exit 1; \
+	done
 
 # The model-based fuzzer (clang's libFuzzer with ASan and UBSan; the Swift
 # toolchain's clang has them). make fuzz explores for FUZZ_SECONDS and adds

@@ -3,14 +3,20 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 /* The top of the default user address space: mmap only goes above it when
- * asked to with a hint (x86-64 five-level paging, arm64 52-bit VAs). */
+ * asked to with a hint (x86-64 five-level paging, arm64 52-bit VAs). On
+ * x86-64 it is 2^47; arm64 kernels choose 39, 42, 47 or 48 bits with their
+ * page size, so there it is read from where the kernel put the main
+ * stack's top: the power of two just above the program's file name, which
+ * the kernel writes there (stack randomisation never moves it down a
+ * whole half). */
 #if defined(__x86_64__)
 #define DEFAULT_ADDRESS_BITS 47
 #else
-#define DEFAULT_ADDRESS_BITS 48
+static uintptr_t max_address;
 #endif
 
 /* Both are computed on first use; a race computes the same values twice. */
@@ -52,7 +58,17 @@ uintptr_t pk_min_address(void)
 
 uintptr_t pk_max_address(void)
 {
+#if defined(DEFAULT_ADDRESS_BITS)
     return (uintptr_t)1 << DEFAULT_ADDRESS_BITS;
+#else
+    uintptr_t maximum = __atomic_load_n(&max_address, __ATOMIC_RELAXED);
+    if (maximum == 0) {
+        uintptr_t stack_top = (uintptr_t)getauxval(AT_EXECFN);
+        maximum = stack_top != 0 ? (uintptr_t)1 << (64 - __builtin_clzl(stack_top)) : (uintptr_t)1 << 48;
+        __atomic_store_n(&max_address, maximum, __ATOMIC_RELAXED);
+    }
+    return maximum;
+#endif
 }
 
 int pk_page_range(uintptr_t address, size_t size, uintptr_t *start, uintptr_t *end)

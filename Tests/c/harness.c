@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <execinfo.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 
@@ -77,10 +79,46 @@ static int by_name(const void *a, const void *b)
  * on a bare kernel: it mounts what it needs itself, and ends by rebooting,
  * which qemu's -no-reboot turns into an exit (tinyconfig has no ACPI
  * power-off). */
+/* As init, a fatal signal panics the kernel with nothing but its number:
+ * say which test died, where, and end the run as a failure. */
+static const char *running_test = "(none yet)";
+
+static void on_fatal_signal(int number, siginfo_t *info, void *context)
+{
+    if (getpid() != 1) {
+        /* A child the test forked: it dies of its signal, as it would. */
+        signal(number, SIG_DFL);
+        raise(number);
+        return;
+    }
+    const ucontext_t *uc = context;
+#if defined(__x86_64__)
+    unsigned long long pc = (unsigned long long)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    unsigned long long pc = (unsigned long long)uc->uc_mcontext.pc;
+#else
+    unsigned long long pc = 0;
+    (void)uc;
+#endif
+    printf("FAIL %s: signal %d at pc %#llx, address %p; called from", running_test, number, pc, info->si_addr);
+    void *frames[24];
+    int depth = backtrace(frames, 24);
+    for (int i = 0; i < depth; i++)
+        printf(" %p", frames[i]);
+    printf("\n");
+    printf("c-suite: the run died in %s\n", running_test);
+    fflush(stdout);
+    sync();
+    reboot(RB_AUTOBOOT);
+}
+
 static bool running_as_init(void)
 {
     if (getpid() != 1)
         return false;
+    static const int fatal[] = {SIGTRAP, SIGILL, SIGABRT, SIGFPE, SIGSEGV, SIGBUS, SIGSYS};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        sigaction(fatal[i], &(struct sigaction){.sa_sigaction = on_fatal_signal, .sa_flags = SA_SIGINFO}, NULL);
     mkdir("/proc", 0555);
     mkdir("/tmp", 01777);
     if (mount("proc", "/proc", "proc", 0, NULL) != 0)
@@ -117,6 +155,7 @@ int main(int argc, char **argv)
             continue;
         current_failures = 0;
         current_skip = NULL;
+        running_test = tests[i].name;
         tests[i].function();
         pk_sys_inject_clear();
         pk_features_hide(0);
@@ -448,9 +487,16 @@ uintptr_t free_range(size_t size)
 
 uintptr_t remote_reservation(size_t size)
 {
+#if defined(__x86_64__)
     /* 0x7e90_0000_0000 and up: application memory for AddressSanitizer and
      * ThreadSanitizer alike, and terabytes below where mmap places things. */
-    for (uintptr_t address = 0x7e9000000000; address < 0x7f0000000000; address += (uintptr_t)1 << 32) {
+    uintptr_t first = 0x7e9000000000, last = 0x7f0000000000, step = (uintptr_t)1 << 32;
+#else
+    /* Half to seven eighths of the way up: below mmap's base, however far
+     * the kernel randomises it, with 39 to 48 bits of address space. */
+    uintptr_t top = pk_max_address(), first = top / 2, last = top - top / 8, step = top / 1024;
+#endif
+    for (uintptr_t address = first; address < last; address += step) {
         void *mapped = mmap((void *)address, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
         if (mapped == (void *)address)
             return address;

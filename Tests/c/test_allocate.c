@@ -124,11 +124,11 @@ TEST(allocate_rule4_fixed_outside_usable_range)
     CHECK_KR(vm_allocate(SELF, &address, PAGE, VM_FLAGS_FIXED), KERN_INVALID_ADDRESS, ENOMEM);
     address = PAGE - 1; /* page 0 */
     CHECK_KR(vm_allocate(SELF, &address, PAGE, VM_FLAGS_FIXED), KERN_INVALID_ADDRESS, ENOMEM);
-    address = (vm_address_t)1 << 47;
+    address = (vm_address_t)pk_max_address();
     CHECK_KR(vm_allocate(SELF, &address, PAGE, VM_FLAGS_FIXED), KERN_INVALID_ADDRESS, ENOMEM);
-    address = ((vm_address_t)1 << 47) - PAGE; /* straddles the top */
+    address = ((vm_address_t)pk_max_address()) - PAGE; /* straddles the top */
     CHECK_KR(vm_allocate(SELF, &address, 2 * PAGE, VM_FLAGS_FIXED), KERN_INVALID_ADDRESS, ENOMEM);
-    CHECK_INT(address, ((vm_address_t)1 << 47) - PAGE);
+    CHECK_INT(address, ((vm_address_t)pk_max_address()) - PAGE);
     CHECK_NOTHING_CHANGED(&before);
 }
 

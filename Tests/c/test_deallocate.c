@@ -77,8 +77,8 @@ TEST(deallocate_rule3_outside_usable_range_removes_nothing)
     snapshot_take(region, region + PAGE, &before);
     /* [0, region + PAGE) starts below the minimum address. */
     CHECK_KR(vm_deallocate(SELF, 0, region + PAGE), KERN_SUCCESS, 0);
-    /* [region, 2^47 + PAGE) reaches above the maximum. */
-    CHECK_KR(vm_deallocate(SELF, region, ((vm_address_t)1 << 47) - region + PAGE), KERN_SUCCESS, 0);
+    /* [region, top + PAGE) reaches above the maximum. */
+    CHECK_KR(vm_deallocate(SELF, region, pk_max_address() - region + PAGE), KERN_SUCCESS, 0);
     CHECK_UNCHANGED(region, region + PAGE, &before);
     CHECK(has_pattern(region, PAGE, 4));
     CHECK_ERRNO(pk_deallocate(region, PAGE), 0);

@@ -54,7 +54,7 @@ TEST(protect_rule3_hole_is_invalid_address_and_changes_nothing)
     CHECK(can_write(range) && can_write(range + 2 * PAGE));
     /* Entirely unmapped, and outside the address space. */
     CHECK_KR(vm_protect(SELF, range + PAGE, PAGE, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS, ENOMEM);
-    CHECK_KR(vm_protect(SELF, (vm_address_t)1 << 47, PAGE, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS, ENOMEM);
+    CHECK_KR(vm_protect(SELF, (vm_address_t)pk_max_address(), PAGE, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS, ENOMEM);
     CHECK_KR(vm_protect(SELF, 0, PAGE, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS, ENOMEM);
     CHECK_ERRNO(pk_deallocate(range, 3 * PAGE), 0);
 }

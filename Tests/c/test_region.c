@@ -51,11 +51,11 @@ TEST(region_rule1_nothing_above_is_invalid_address)
      * user address space, is not part of the map. */
     for (int scan = 0; scan < 2; scan++) {
         pk_kernel_maps_force_scan(scan == 1);
-        mach_vm_address_t address = (mach_vm_address_t)1 << 47;
+        mach_vm_address_t address = (mach_vm_address_t)pk_max_address();
         mach_vm_size_t size = 77;
         vm_region_basic_info_data_64_t info = {0};
         CHECK_KR(basic(&address, &size, &info), KERN_INVALID_ADDRESS, ENOMEM);
-        CHECK_INT(address, (mach_vm_address_t)1 << 47);
+        CHECK_INT(address, (mach_vm_address_t)pk_max_address());
         CHECK_INT(size, 77);
         address = (mach_vm_address_t)-PAGE;
         CHECK_KR(basic(&address, &size, &info), KERN_INVALID_ADDRESS, ENOMEM);

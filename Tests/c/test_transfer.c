@@ -153,8 +153,7 @@ TEST(transfer_sources_that_cannot_be_read)
     /* Small: the hole and the inaccessible page are both bad addresses. */
     CHECK_KR(mach_vm_read(SELF, start + 2 * PAGE, 100, &data, &count), KERN_INVALID_ADDRESS, EFAULT);
     CHECK_KR(mach_vm_read(SELF, start + 4 * PAGE, 100, &data, &count), KERN_INVALID_ADDRESS, EFAULT);
-    CHECK_KR(mach_vm_read_overwrite(SELF, start + 3 * PAGE, 2 * PAGE, target, &outsize), KERN_INVALID_ADDRESS,
-             EFAULT);
+    CHECK_KR(mach_vm_read_overwrite(SELF, start + 4 * PAGE - 8, 16, target, &outsize), KERN_INVALID_ADDRESS, EFAULT);
     /* Large: the first problem in address order decides. */
     CHECK_KR(mach_vm_read(SELF, start + 3 * PAGE, (pages - 3) * PAGE, &data, &count), KERN_PROTECTION_FAILURE,
              EACCES);
@@ -196,7 +195,7 @@ TEST(transfer_destinations_that_cannot_be_written)
     mach_vm_size_t outsize = 7;
     /* Small: read-only, inaccessible and unmapped are all bad addresses. */
     CHECK_KR(mach_vm_read_overwrite(SELF, source, 100, start + 5 * PAGE, &outsize), KERN_INVALID_ADDRESS, EFAULT);
-    CHECK_KR(mach_vm_copy(SELF, source, PAGE, start + 4 * PAGE), KERN_INVALID_ADDRESS, EFAULT);
+    CHECK_KR(mach_vm_copy(SELF, source, 100, start + 4 * PAGE), KERN_INVALID_ADDRESS, EFAULT);
     CHECK_KR(mach_vm_write(SELF, start + PAGE, source, (mach_msg_type_number_t)(2 * PAGE)), KERN_INVALID_ADDRESS,
              EFAULT);
     /* Large: address order; nothing is written before the bad page. */

@@ -67,6 +67,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -260,13 +261,17 @@ static bool page_mapped(int page)
     return mincore((void *)page_address(page), page_size, &vector) == 0;
 }
 
-/* 32 TiB up: above AddressSanitizer's shadow and terabytes below its
- * allocator, the libraries and the stacks, so nothing lands in its holes.
- * It stays open (unmapped inside its guards) for the whole run. */
+/* A quarter of the way up the address space (32 TiB with x86-64's 2^47):
+ * above AddressSanitizer's shadow and far below its allocator, the
+ * libraries and the stacks, so nothing lands in its holes. The top is the
+ * power of two above the main stack's (where the kernel wrote the
+ * program's name), as arm64 kernels choose 39 to 48 bits. It stays open
+ * (unmapped inside its guards) for the whole run. */
 static void reserve_quiet_arena(void)
 {
-    uintptr_t span = (PAGES + 2) * page_size;
-    for (uintptr_t at = (uintptr_t)32 << 40; quiet_arena.base == 0; at += (uintptr_t)1 << 30) {
+    uintptr_t span = (PAGES + 2) * page_size, stack_top = (uintptr_t)getauxval(AT_EXECFN);
+    uintptr_t top = stack_top != 0 ? (uintptr_t)1 << (64 - __builtin_clzl(stack_top)) : (uintptr_t)1 << 47;
+    for (uintptr_t at = top / 4; quiet_arena.base == 0; at += (uintptr_t)1 << 30) {
         void *mapped = mmap((void *)at, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
         if (mapped == (void *)at)
             quiet_arena.base = at + page_size;
@@ -1844,7 +1849,7 @@ static bool other_threads_asleep(void)
     for (struct dirent *task; tasks != NULL && (task = readdir(tasks)) != NULL;) {
         if (task->d_name[0] == '.' || atoi(task->d_name) == gettid())
             continue;
-        char path[64], line[512] = "";
+        char path[300], line[512] = "";
         snprintf(path, sizeof path, "/proc/self/task/%s/stat", task->d_name);
         FILE *stat = fopen(path, "re");
         if (stat == NULL)
