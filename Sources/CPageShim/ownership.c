@@ -80,9 +80,13 @@ static bool adopt(uintptr_t start, uintptr_t end, unsigned int protection)
     if (pk_spares_reserve(&spares, 2) != 0)
         return false;
     pk_table_clip(start, end, &spares);
+    /* The kernel allows what it maps: a maximum below it (a record of
+     * pages since replaced by a stranger's) rises to include it. */
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
-         entry = pk_table_next(entry))
+         entry = pk_table_next(entry)) {
         entry->protection = (uint8_t)protection;
+        entry->max_protection |= (uint8_t)protection;
+    }
     pk_table_coalesce(start, end);
     pk_spares_release(&spares);
     return true;

@@ -399,14 +399,19 @@ static void fill_owned(struct world *w, int first, int count, int object, bool p
 /* Where PageKit's table may still hold a record of private memory, a
  * private anonymous mapping is indistinguishable from PageKit's own memory
  * (its shared pages are a memfd of its own, which no stranger maps).
- * PageKit, reading it as its own, takes the kernel's protection for it. */
+ * PageKit, reading it as its own, takes the kernel's protection for it,
+ * and a maximum that allows it. */
 static void fill_foreign(struct world *w, int first, int count, enum mapping_kind mapping, unsigned int protection,
                          unsigned char pattern)
 {
     for (int page = first; page < first + count; page++) {
         bool ambiguous = w->stale[page].kind == OWNED && w->stale[page].backing < 0 && mapping == PRIVATE_ANONYMOUS;
-        if (ambiguous)
+        /* The kernel allows what it maps: the record's maximum rises to
+         * include it, as PageKit's does. */
+        if (ambiguous) {
             w->stale[page].protection = protection;
+            w->stale[page].maximum |= protection;
+        }
         w->pages[page] = (struct page){.kind = ambiguous ? AMBIGUOUS : FOREIGN, .mapping = mapping,
                                        .protection = protection, .maximum = VM_PROT_ALL, .allocation = -1,
                                        .object = -1, .content = pattern, .content_known = true, .name = -1,

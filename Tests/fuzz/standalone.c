@@ -50,6 +50,7 @@ static void keep(const uint8_t *bytes, size_t size)
  * run under qemu leaves it on the console to replay. */
 static const uint8_t *running;
 static size_t running_size;
+static unsigned long mutated_runs;
 
 static void run(const uint8_t *data, size_t size)
 {
@@ -61,7 +62,7 @@ static void run(const uint8_t *data, size_t size)
 static void on_abort(int number)
 {
     (void)number;
-    fprintf(stderr, "fuzz: the failing input, in hex:\n");
+    fprintf(stderr, "fuzz: the failing input (after %lu mutated inputs), in hex:\n", mutated_runs);
     for (size_t i = 0; i < running_size; i++)
         fprintf(stderr, "%02x%s", running[i], i + 1 == running_size || i % 32 == 31 ? "\n" : "");
     signal(SIGABRT, SIG_DFL);
@@ -179,7 +180,7 @@ int main(int argc, char **argv)
         uint8_t data[MAX_LEN];
         size_t size = mutate(data);
         run(data, size);
-        runs++;
+        mutated_runs = ++runs;
     }
     printf("fuzz: %zu inputs replayed, %lu mutated inputs run in %.0f s, no mismatch\n", replayed, runs, seconds);
     return 0;
