@@ -193,7 +193,7 @@ static void unpublished_protect(void *context, int iterations)
 
 static void basic_cases(void)
 {
-    static const size_t sizes[] = {4096, 64 << 10, 1 << 20};
+    const size_t sizes[] = {page, 64 << 10, 1 << 20};
     static const char *const names[] = {"allocate+touch+deallocate 1 page", "allocate+touch+deallocate 64 KiB",
                                         "allocate+touch+deallocate 1 MiB"};
     for (int i = 0; i < 3; i++) {
@@ -251,7 +251,7 @@ static void drop_live_regions(void)
 /* Times one side of a scale case: a short warm-up, then 2000 operations. */
 static double time_scale_case(int c, bool pagekit)
 {
-    static const size_t sizes[] = {4096, 64 << 10, 1 << 20};
+    const size_t sizes[] = {page, 64 << 10, 1 << 20};
     if (c < 3) {
         struct lifecycle lifecycle = {sizes[c]};
         side_function side = pagekit ? pagekit_lifecycle : raw_lifecycle;
@@ -719,7 +719,7 @@ struct threads_case {
 static void *thread_body(void *argument)
 {
     struct threads_case *threads = argument;
-    struct lifecycle lifecycle = {4096};
+    struct lifecycle lifecycle = {page};
     (threads->pagekit ? pagekit_lifecycle : raw_lifecycle)(&lifecycle, threads->iterations);
     return NULL;
 }

@@ -52,7 +52,7 @@ import Testing
     private static let prelude = """
         import PageKit
         func make() throws(PageError) -> FrozenPageRegion {
-            let region = try PageRegion(byteCount: 4096)
+            let region = try PageRegion(byteCount: PageRegion.pageSize)
             return try region.freeze()
         }
 
@@ -88,7 +88,7 @@ import Testing
         let result = try Self.compile("""
             import PageKit
             func attempt() throws {
-                var region = try PageRegion(byteCount: 4096)
+                var region = try PageRegion(byteCount: PageRegion.pageSize)
                 let frozen = try region.freeze()
                 _ = region.mutableBytes
                 _ = frozen

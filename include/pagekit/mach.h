@@ -620,8 +620,11 @@ typedef struct vm_page_info_basic vm_page_info_basic_data_t;
 #define VM_REGION_SUBMAP_SHORT_INFO_COUNT_64 \
     ((mach_msg_type_number_t)(sizeof(vm_region_submap_short_info_data_64_t) / sizeof(natural_t)))
 
-/* Addresses: PageKit's default user address space, whose top mmap goes
- * above only when asked to (x86-64 five-level paging, arm64 52-bit). */
+/* Addresses: the default user address space, whose top mmap goes above
+ * only when asked to (x86-64 five-level paging, arm64 52-bit). On arm64
+ * the kernel may give less (2^39, 2^42 or 2^47 with its page size): the
+ * maximum here is an upper bound, and PageKit refuses addresses above the
+ * running kernel's top. */
 #define MACH_VM_MIN_ADDRESS ((mach_vm_offset_t)0)
 #if defined(__x86_64__)
 #define MACH_VM_MAX_ADDRESS ((mach_vm_offset_t)0x0000800000000000ULL)
