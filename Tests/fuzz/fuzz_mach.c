@@ -1549,14 +1549,15 @@ static bool kernel_agrees(const struct world *w, const bool involved[PAGES])
     return true;
 }
 
-/* PageKit's reports agree with a reading on the pages it does not leave
- * ambiguous: a copy of an ambiguous page, say, has the maximum of the
- * reading PageKit took. */
+/* PageKit's reports agree with a reading on every page the reading makes
+ * PageKit's, the call's own pages included: a copy of an ambiguous page,
+ * say, has the maximum of the reading PageKit took. */
 static bool reports_agree(const struct world *w, const bool involved[PAGES])
 {
+    (void)involved;
     for (int page = 0; page < PAGES; page++) {
         const struct page *p = &w->pages[page];
-        if (involved[page] || p->kind != OWNED)
+        if (p->kind != OWNED)
             continue;
         uintptr_t where = page_address(page);
         struct pk_region_info info;
