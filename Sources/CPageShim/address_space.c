@@ -71,6 +71,15 @@ uintptr_t pk_max_address(void)
 #endif
 }
 
+int pk_map_range(uintptr_t address, size_t size, int outside, uintptr_t *start, uintptr_t *end)
+{
+    if (address > UINTPTR_MAX - size)
+        return -EINVAL;
+    if (pk_page_range(address, size, start, end) != 0 || *start < pk_min_address() || *end > pk_max_address())
+        return outside;
+    return 0;
+}
+
 int pk_page_range(uintptr_t address, size_t size, uintptr_t *start, uintptr_t *end)
 {
     if (address > UINTPTR_MAX - size)

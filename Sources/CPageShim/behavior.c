@@ -157,11 +157,10 @@ int pk_behavior_set(uintptr_t address, size_t size, unsigned int behavior)
     if (size == 0)
         return 0;
     uintptr_t start, end;
-    if (address > UINTPTR_MAX - size)
-        return -EINVAL;
-    if (pk_page_range(address, size, &start, &end) != 0 || start < pk_min_address() || end > pk_max_address())
-        return -ENOSPC;
-    int error = pk_table_lock();
+    int error = pk_map_range(address, size, -ENOSPC, &start, &end);
+    if (error)
+        return error;
+    error = pk_table_lock();
     if (error)
         return error;
     error = check(start, end, behavior);

@@ -90,6 +90,11 @@ static inline bool pk_round(uintptr_t value, uintptr_t *rounded)
 /* [trunc(address), round(address + size)) for deallocate, protect and the
  * other range calls: -EINVAL when address + size overflows or rounds to 0. */
 int pk_page_range(uintptr_t address, size_t size, uintptr_t *start, uintptr_t *end);
+/* The same inside the usable address range, for the calls that check it
+ * as XNU's vm_map range checks do: -EINVAL when address + size wraps,
+ * outside (the caller's errno: XNU's calls differ) when the pages round
+ * past the top or reach beyond [pk_min_address(), pk_max_address()). */
+int pk_map_range(uintptr_t address, size_t size, int outside, uintptr_t *start, uintptr_t *end);
 
 /* Allocation's pieces (allocate.c), for pk_map too. */
 /* length bytes of anonymous memory anywhere, at a multiple of alignment. */
@@ -175,12 +180,18 @@ int pk_page_counts_in(int pid, int pagemap, int maps, uintptr_t address, size_t 
 #else
 #define PK_SMALL_TRANSFER ((size_t)32 << 10)
 #endif
-/* mach_vm_read's new memory (transfer.c): size bytes from address, put
+/* mach_vm_read, in this task or another (transfer.c): the arguments
+ * (data NULL EINVAL; size 0 gives data 0; a wrap EFAULT), then the source
+ * (check), then size bytes from address by copy into new memory here,
  * where XNU puts them (the start of a page for a small copy, else the
- * source's offset in its page) by copy, in pages allocated for them and
- * freed again if copy fails. The source was checked first. */
-typedef int (*pk_copier)(void *context, uintptr_t address, size_t size, uintptr_t destination);
-int pk_read_into_new(uintptr_t address, size_t size, uintptr_t *data, pk_copier copy, void *context);
+ * source's offset in its page), freed again if copy fails. *data is set on
+ * success only. */
+struct pk_reader {
+    int (*check)(void *context, uintptr_t address, size_t size);
+    int (*copy)(void *context, uintptr_t address, size_t size, uintptr_t destination);
+    void *context;
+};
+int pk_read_into_new(uintptr_t address, size_t size, uintptr_t *data, const struct pk_reader *reader);
 
 /* A process's memory in task_info's terms, from its /proc status and maps
  * files read from the start (task_vm_info.c): -ESRCH when they say nothing

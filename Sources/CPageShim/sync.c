@@ -152,13 +152,12 @@ int pk_cache_attribute(uintptr_t address, size_t size, unsigned int attribute, i
     if (size == 0)
         return 0;
     uintptr_t start, end;
-    if (address > UINTPTR_MAX - size)
-        return -EINVAL;
-    if (pk_page_range(address, size, &start, &end) != 0 || start < pk_min_address() || end > pk_max_address())
-        return -EFAULT;
+    int error = pk_map_range(address, size, -EFAULT, &start, &end);
+    if (error)
+        return error;
     if (attribute != PK_MATTR_CACHE)
         return -EFAULT;
-    int error = pk_table_lock();
+    error = pk_table_lock();
     if (error)
         return error;
     pk_table_verify(start, end);

@@ -125,16 +125,26 @@ int pk_task_for_pid(int pid, bool read_only, pk_task_t *task)
     return error;
 }
 
-int pk_task_release(pk_task_t task)
+/* The port a name stands for, with the table locked: the lock is kept
+ * on success only, and absent is the caller's errno for an unknown name. */
+static int lock_port(pk_task_t task, int absent, struct port **port)
 {
     int error = pk_table_lock();
     if (error)
         return error;
-    struct port *port = lookup(task);
-    if (port == NULL) {
+    if ((*port = lookup(task)) == NULL) {
         pk_table_unlock();
-        return -EBADF;
+        return absent;
     }
+    return 0;
+}
+
+int pk_task_release(pk_task_t task)
+{
+    struct port *port;
+    int error = lock_port(task, -EBADF, &port);
+    if (error)
+        return error;
     close(port->mem);
     close(port->maps);
     close(port->pagemap);
@@ -163,14 +173,10 @@ static void let_go(struct held *held)
 static int hold(pk_task_t task, struct held *held)
 {
     *held = (struct held){.mem = -1, .maps = -1, .pagemap = -1, .status = -1};
-    int error = pk_table_lock();
+    struct port *port;
+    int error = lock_port(task, -ESRCH, &port);
     if (error)
         return error;
-    struct port *port = lookup(task);
-    if (port == NULL) {
-        pk_table_unlock();
-        return -ESRCH;
-    }
     held->pid = port->pid;
     held->writable = port->writable;
     held->mem = fcntl(port->mem, F_DUPFD_CLOEXEC, 0);
@@ -379,6 +385,17 @@ int pk_task_page_counts(pk_task_t task, uintptr_t address, size_t size, struct p
     return error;
 }
 
+static int check_in_task(void *task, uintptr_t address, size_t size)
+{
+    struct held held;
+    int error = hold(*(pk_task_t *)task, &held);
+    if (error)
+        return error;
+    error = check_remote(held.maps, address, size, PK_PROT_READ);
+    let_go(&held);
+    return error;
+}
+
 static int copy_from_task(void *task, uintptr_t address, size_t size, uintptr_t destination)
 {
     return pk_task_read(*(pk_task_t *)task, address, size, (void *)destination);
@@ -386,38 +403,22 @@ static int copy_from_task(void *task, uintptr_t address, size_t size, uintptr_t 
 
 int pk_task_read_new(pk_task_t task, uintptr_t address, size_t size, uintptr_t *data)
 {
-    if (data == NULL)
-        return -EINVAL;
-    if (size == 0) {
-        *data = 0;
-        return 0;
-    }
-    if (address > UINTPTR_MAX - size)
-        return -EFAULT;
-    /* The source first, as pk_read checks it. */
-    struct held held;
-    int error = hold(task, &held);
-    if (error)
-        return error;
-    error = check_remote(held.maps, address, size, PK_PROT_READ);
-    let_go(&held);
-    if (error)
-        return error;
-    error = pk_read_into_new(address, size, data, copy_from_task, &task);
+    const struct pk_reader reader = {check_in_task, copy_from_task, &task};
+    int error = pk_read_into_new(address, size, data, &reader);
     /* No room here for the copy: KERN_NO_SPACE, as for this task. */
     return error == -ENOMEM ? -ENOSPC : error;
 }
 
 int pk_task_pid(pk_task_t task, int *pid)
 {
-    int error = pk_table_lock();
+    struct port *port;
+    int error = lock_port(task, -ESRCH, &port);
     if (error)
         return error;
-    struct port *port = lookup(task);
-    if (port != NULL && pid != NULL)
+    if (pid != NULL)
         *pid = port->pid;
     pk_table_unlock();
-    return port != NULL ? 0 : -ESRCH;
+    return 0;
 }
 
 int pk_task_vm_info_of(pk_task_t task, struct pk_task_vm_info *info)

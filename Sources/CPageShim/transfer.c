@@ -224,31 +224,7 @@ int pk_write(uintptr_t address, const void *data, size_t size)
     return transfer((uintptr_t)data, size, address, -EBADMSG);
 }
 
-int pk_read_into_new(uintptr_t address, size_t size, uintptr_t *data, pk_copier copy, void *context)
-{
-    /* XNU hands a small copy over at the start of fresh pages, and a large
-     * one at the source's offset in its page, zeros around it. */
-    uintptr_t offset = size <= PK_SMALL_TRANSFER ? 0 : address - pk_trunc(address), length, fresh = 0;
-    if (!pk_round(offset + size, &length))
-        return -EFAULT;
-    int error = pk_allocate(&fresh, length, PK_ALLOC_ANYWHERE, NULL);
-    if (error)
-        return error;
-    if ((error = copy(context, address, size, fresh + offset)) != 0) {
-        pk_deallocate(fresh, length);
-        return error;
-    }
-    *data = fresh + offset;
-    return 0;
-}
-
-static int copy_here(void *unused, uintptr_t address, size_t size, uintptr_t destination)
-{
-    (void)unused;
-    return pk_copy(address, size, destination);
-}
-
-int pk_read(uintptr_t address, size_t size, uintptr_t *data)
+int pk_read_into_new(uintptr_t address, size_t size, uintptr_t *data, const struct pk_reader *reader)
 {
     if (data == NULL)
         return -EINVAL;
@@ -260,11 +236,43 @@ int pk_read(uintptr_t address, size_t size, uintptr_t *data)
         return -EFAULT;
     /* The source first: the copy's pages could otherwise land in a hole of
      * it, and be read as if they were the source. */
+    int error = reader->check(reader->context, address, size);
+    if (error)
+        return error;
+    /* XNU hands a small copy over at the start of fresh pages, and a large
+     * one at the source's offset in its page, zeros around it. */
+    uintptr_t offset = size <= PK_SMALL_TRANSFER ? 0 : address - pk_trunc(address), length, fresh = 0;
+    if (!pk_round(offset + size, &length))
+        return -EFAULT;
+    if ((error = pk_allocate(&fresh, length, PK_ALLOC_ANYWHERE, NULL)) != 0)
+        return error;
+    if ((error = reader->copy(reader->context, address, size, fresh + offset)) != 0) {
+        pk_deallocate(fresh, length);
+        return error;
+    }
+    *data = fresh + offset;
+    return 0;
+}
+
+static int check_here(void *unused, uintptr_t address, size_t size)
+{
+    (void)unused;
     int error = pk_table_lock();
     if (error)
         return error;
-    bool unused = false;
-    error = check(address, size, PK_PROT_READ, size <= PK_SMALL_TRANSFER, true, &unused);
+    bool volatile_pages = false;
+    error = check(address, size, PK_PROT_READ, size <= PK_SMALL_TRANSFER, true, &volatile_pages);
     pk_table_unlock();
-    return error ? error : pk_read_into_new(address, size, data, copy_here, NULL);
+    return error;
+}
+
+static int copy_here(void *unused, uintptr_t address, size_t size, uintptr_t destination)
+{
+    (void)unused;
+    return pk_copy(address, size, destination);
+}
+
+int pk_read(uintptr_t address, size_t size, uintptr_t *data)
+{
+    return pk_read_into_new(address, size, data, &(const struct pk_reader){check_here, copy_here, NULL});
 }

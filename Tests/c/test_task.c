@@ -144,6 +144,9 @@ TEST(task_reads_and_writes_a_child)
     mach_vm_address_t elsewhere = 0;
     CHECK_KR(mach_vm_allocate(task, &elsewhere, PAGE, VM_FLAGS_ANYWHERE), KERN_NOT_SUPPORTED, EOPNOTSUPP);
     CHECK_KR(mach_vm_protect(task, child.region, PAGE, FALSE, VM_PROT_READ), KERN_NOT_SUPPORTED, EOPNOTSUPP);
+    /* PageKit knows only this process's purgeable objects. */
+    task_purgable_info_t purgeable;
+    CHECK_KR(task_purgable_info(task, &purgeable), KERN_NOT_SUPPORTED, EOPNOTSUPP);
     /* Write, then copy within the child; the child checks. */
     static const char text[] = "written by the parent";
     CHECK_KR(mach_vm_write(task, child.region + PAGE, (vm_offset_t)text, sizeof text - 1), KERN_SUCCESS, 0);

@@ -361,6 +361,14 @@ static void check_faulting_pages(uintptr_t start, const char *what)
     /* Into them. */
     CHECK_KR(mach_vm_copy(SELF, region, 3 * PAGE, start), KERN_INVALID_ADDRESS, EFAULT);
     CHECK_KR(mach_vm_write(SELF, start + PAGE, (vm_offset_t)region, 8), KERN_INVALID_ADDRESS, EFAULT);
+    /* mach_vm_read: no data, and no memory left behind for it. */
+    vm_offset_t data = 7;
+    mach_msg_type_number_t count = 7;
+    unsigned long entries = pk_table_count();
+    CHECK_KR(mach_vm_read(SELF, start, 3 * PAGE, &data, &count), KERN_INVALID_ADDRESS, EFAULT);
+    CHECK_INT(data, 7);
+    CHECK_INT(count, 7);
+    CHECK_INT(pk_table_count(), entries);
     /* Data that faults is data the message could not carry. */
     CHECK_KR(mach_vm_write(SELF, region, (vm_offset_t)(start + PAGE), 8), MACH_SEND_INVALID_MEMORY, EBADMSG);
     /* The good page still copies. */
