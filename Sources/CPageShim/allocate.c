@@ -155,12 +155,12 @@ static intptr_t map_fixed(const struct request *request, struct pk_spares *spare
     return pk_sys_mmap(request->start, request->length, read_write, anonymous | MAP_FIXED);
 }
 
-uint16_t pk_entry_flags(unsigned int flags)
+uint8_t pk_entry_flags(unsigned int flags)
 {
-    return (uint16_t)(((flags & PK_ALLOC_PERMANENT) ? PK_ENTRY_PERMANENT : 0) |
-                      ((flags & PK_ALLOC_NO_CACHE) ? PK_ENTRY_NO_CACHE : 0) |
-                      ((flags & PK_ALLOC_4GB_CHUNK) ? PK_ENTRY_4GB_CHUNK : 0) |
-                      ((flags & PK_ALLOC_SUPERPAGE_MASK) ? PK_ENTRY_SUPERPAGE : 0));
+    return (uint8_t)(((flags & PK_ALLOC_PERMANENT) ? PK_ENTRY_PERMANENT : 0) |
+                     ((flags & PK_ALLOC_NO_CACHE) ? PK_ENTRY_NO_CACHE : 0) |
+                     ((flags & PK_ALLOC_4GB_CHUNK) ? PK_ENTRY_4GB_CHUNK : 0) |
+                     ((flags & PK_ALLOC_SUPERPAGE_MASK) ? PK_ENTRY_SUPERPAGE : 0));
 }
 
 /* Everything that can fail for lack of memory, taken from PageKit's arena

@@ -143,8 +143,8 @@ static int record(uintptr_t start, uintptr_t end, unsigned int behavior)
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
          entry = pk_table_next(entry))
         if (!(entry->flags & PK_ENTRY_INTERNAL))
-            entry->flags = (uint16_t)((entry->flags & ~PK_ENTRY_BEHAVIOR_MASK) |
-                                      (behavior << PK_ENTRY_BEHAVIOR_SHIFT));
+            entry->flags = (uint8_t)((entry->flags & ~PK_ENTRY_BEHAVIOR_MASK) |
+                                     (behavior << PK_ENTRY_BEHAVIOR_SHIFT));
     pk_table_coalesce(start, end);
     pk_spares_release(&spares);
     return 0;

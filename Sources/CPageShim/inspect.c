@@ -234,13 +234,17 @@ static const void *local(const struct arena_copy *copy, uint64_t address, size_t
     return NULL;
 }
 
-/* Version 1 kept an object's state in an int; on a little-endian machine
- * its low byte is where version 2 keeps it, beside the queue and group
- * that version 1 left zero. */
+/* Older versions differ only where a little-endian reader cannot tell:
+ * version 1 kept an object's state in an int, whose low byte is where
+ * version 2 keeps it beside the queue and group that version 1 left zero;
+ * versions 1 and 2 kept an entry's flags in 16 bits, whose low byte is
+ * where version 3 keeps them beside the protection-run slot, which they
+ * left zero. */
 static bool valid(const struct pk_directory *directory)
 {
     bool readable_version = directory->version == PK_DIRECTORY_VERSION ||
-                            (directory->version == 1 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
+                            (directory->version >= 1 && directory->version < PK_DIRECTORY_VERSION &&
+                             __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
     return memcmp(directory->magic, PK_DIRECTORY_MAGIC, sizeof directory->magic) == 0 && readable_version &&
            directory->entry_size == sizeof(struct pk_entry) &&
            directory->object_size == sizeof(struct pk_object) &&

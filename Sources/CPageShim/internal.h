@@ -104,7 +104,7 @@ intptr_t pk_map_aligned(uintptr_t length, uintptr_t alignment, int prot);
  * EPERM (sealed). Needs two spares. */
 int pk_check_overwrite(uintptr_t start, uintptr_t end, struct pk_spares *spares);
 /* The entry flags for allocation flags. */
-uint16_t pk_entry_flags(unsigned int flags);
+uint8_t pk_entry_flags(unsigned int flags);
 
 /* Kernel names: the name the kernel should show for an entry, or NULL. */
 const char *pk_entry_kernel_name(const struct pk_entry *entry, char buffer[PK_NAME_MAX + 1]);

@@ -214,12 +214,47 @@ static int change(uintptr_t start, uintptr_t end, const struct change *change)
     return error;
 }
 
-static int change_range(uintptr_t start, uintptr_t end, const struct change *request)
+/* The commonest change: pages strictly inside one entry whose maximum
+ * allows the protection, or exactly the entry's pending run. The table
+ * notes it as a protection run instead of splitting the entry
+ * (protection_runs.c), and nothing above the entry's own fields is read or
+ * written. False when the change is not of this kind; *result is the
+ * call's result otherwise. */
+static inline __attribute__((always_inline)) bool change_as_run(uintptr_t start, uintptr_t end,
+                                                                 const struct change *change, int *result)
+{
+    if (change->set_maximum || change->copy)
+        return false;
+    struct pk_entry *entry = pk_table_find_unsettled(start, end);
+    unsigned int current;
+    if (entry == NULL || (entry->flags & (PK_ENTRY_INTERNAL | PK_ENTRY_SEALED)) ||
+        (change->protection & ~entry->max_protection) || !pk_run_prepare(entry, start, end, &current))
+        return false;
+    /* Noted before the system call, while the table is still in the
+     * cache, and taken back if the call fails. */
+    pk_run_record(entry, start, end, change->protection);
+    int error = pk_sys_mprotect(start, end - start, (int)change->protection);
+    if (error) {
+        pk_run_record(entry, start, end, current);
+        pk_sys_mprotect(start, end - start, (int)current);
+        error = mapping_limit(start, end, error);
+        if (error == -ENOMEM)
+            pk_table_verify(start, end);
+    }
+    *result = error;
+    return true;
+}
+
+/* Inline in both callers, so that the fast path's mprotect is made from
+ * the caller's own frame (syscalls.h). */
+static inline __attribute__((always_inline)) int change_range(uintptr_t start, uintptr_t end,
+                                                             const struct change *request)
 {
     int error = pk_table_lock();
     if (error)
         return error;
-    error = change(start, end, request);
+    if (!change_as_run(start, end, request, &error))
+        error = change(start, end, request);
     pk_table_unlock();
     return error;
 }

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define PK_DIRECTORY_MAGIC "PKTABLE"
-#define PK_DIRECTORY_VERSION 2u
+#define PK_DIRECTORY_VERSION 3u
 #define PK_MARKER_NAME "pagekit"
 
 struct pk_directory {

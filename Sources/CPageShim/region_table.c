@@ -85,7 +85,9 @@ const void *pk_table_root_address(void)
     return &RB_ROOT(&tree);
 }
 
-struct pk_entry *pk_table_ceiling(uintptr_t address)
+/* The entry containing address, or else the first one above it, runs
+ * left pending. */
+static struct pk_entry *ceiling(uintptr_t address)
 {
     struct pk_entry key = {.start = address};
     struct pk_entry *above = RB_NFIND(pk_tree, &tree, &key);
@@ -97,24 +99,51 @@ struct pk_entry *pk_table_ceiling(uintptr_t address)
     return above;
 }
 
+struct pk_entry *pk_table_ceiling(uintptr_t address)
+{
+    pk_runs_settle_pending();
+    return ceiling(address);
+}
+
 struct pk_entry *pk_table_lookup(uintptr_t address)
 {
     struct pk_entry *entry = pk_table_ceiling(address);
     return entry != NULL && entry->start <= address ? entry : NULL;
 }
 
+/* The entry pk_table_find_unsettled found last: a call that changes one
+ * page's protection back and forth finds it again without a walk down a
+ * tree whose upper levels the system call has pushed out of the cache.
+ * Cleared when the entry is freed; its bounds are checked on each use. */
+static struct pk_entry *found_last;
+
+struct pk_entry *pk_table_find_unsettled(uintptr_t start, uintptr_t end)
+{
+    struct pk_entry *entry = found_last;
+    if (entry == NULL || entry->start > start || entry->end < end) {
+        entry = ceiling(start);
+        if (entry == NULL || entry->start > start || entry->end < end)
+            return NULL;
+        found_last = entry;
+    }
+    return entry;
+}
+
 struct pk_entry *pk_table_last(void)
 {
+    pk_runs_settle_pending();
     return RB_MAX(pk_tree, &tree);
 }
 
 struct pk_entry *pk_table_next(struct pk_entry *entry)
 {
+    pk_runs_settle_pending();
     return RB_NEXT(pk_tree, &tree, entry);
 }
 
 struct pk_entry *pk_table_prev(struct pk_entry *entry)
 {
+    pk_runs_settle_pending();
     return RB_PREV(pk_tree, &tree, entry);
 }
 
@@ -126,6 +155,7 @@ bool pk_table_overlaps(uintptr_t start, uintptr_t end)
 
 void pk_table_insert(struct pk_entry *entry)
 {
+    pk_runs_settle_pending();
     RB_INSERT(pk_tree, &tree, entry);
     entry_count++;
     if (entry->object != NULL)
@@ -141,11 +171,14 @@ static struct pk_entry *entry_new(void)
 
 static void entry_free(struct pk_entry *entry)
 {
+    if (entry == found_last)
+        found_last = NULL;
     pk_arena_free(entry, sizeof *entry);
 }
 
 void pk_table_delete(struct pk_entry *entry, struct pk_orphans *orphans)
 {
+    pk_runs_settle_pending();
     RB_REMOVE(pk_tree, &tree, entry);
     entry_count--;
     if (entry->object != NULL && --entry->object->entries == 0) {
@@ -322,6 +355,7 @@ uint32_t pk_table_new_allocation(void)
 
 unsigned long pk_table_count(void)
 {
+    pk_runs_settle_pending();
     return entry_count;
 }
 

@@ -9,6 +9,14 @@
  * allocation become equal again. Entries, objects and names live in
  * PageKit's arena (arena.h). One mutex guards it all; every function here
  * except pk_table_lock() expects the caller to hold it.
+ *
+ * The one exception to "an entry per run of identical attributes" is a
+ * protection run (protection_runs.c): vm_protect of pages strictly inside
+ * one entry, the commonest change of all (a guard page, a page made
+ * read-only and back), is noted beside the entry instead of splitting it.
+ * Every function below that finds, walks or changes entries first settles
+ * the pending runs into ordinary entries, so nothing but vm_protect's fast
+ * path ever sees one.
  */
 #ifndef PAGEKIT_REGION_TABLE_H
 #define PAGEKIT_REGION_TABLE_H
@@ -60,7 +68,7 @@ struct pk_orphans {
 #define PK_ORPHANS_INITIALIZER(orphans) \
     {LIST_HEAD_INITIALIZER((orphans).objects), LIST_HEAD_INITIALIZER((orphans).backings)}
 
-/* pk_entry.flags */
+/* pk_entry.flags (eight bits) */
 #define PK_ENTRY_PERMANENT 0x1u
 #define PK_ENTRY_SEALED 0x2u
 #define PK_ENTRY_NO_CACHE 0x4u
@@ -81,7 +89,8 @@ struct pk_entry {
     struct pk_backing *backing;     /* the shared pages it maps, or NULL: private */
     uint32_t allocation;            /* which call made it (merging stays within one) */
     uint32_t backing_page;          /* where in the backing start lies, in pages */
-    uint16_t flags;
+    uint8_t flags;
+    uint8_t run; /* its pending protection run's slot + 1, or 0 (protection_runs.c) */
     uint8_t protection, max_protection, inheritance, tag;
     uint16_t wired; /* user wirings (mach_vm_wire), as XNU's user_wired_count */
 };
@@ -104,6 +113,10 @@ void pk_table_fork_reset(void);
 
 /* The entry containing address, or NULL. */
 struct pk_entry *pk_table_lookup(uintptr_t address);
+/* The entry containing all of [start, end), or NULL, with protection runs
+ * left pending: for vm_protect's fast path only. It tries the entry it
+ * found last before searching the tree. */
+struct pk_entry *pk_table_find_unsettled(uintptr_t start, uintptr_t end);
 /* The entry containing address, or else the first one above it, or NULL. */
 struct pk_entry *pk_table_ceiling(uintptr_t address);
 struct pk_entry *pk_table_last(void);
@@ -151,6 +164,30 @@ void pk_spares_release(struct pk_spares *spares);
 struct pk_shared_name *pk_shared_name_create(const char *text);
 void pk_shared_name_retain(struct pk_shared_name *name);
 void pk_shared_name_release(struct pk_shared_name *name);
+
+/*
+ * Protection runs (protection_runs.c): at most one per entry, and a fixed
+ * number in all. Each holds two spare entries, taken when it is noted, so
+ * that settling it into three ordinary entries cannot fail.
+ */
+/* Runs not yet settled: every finding, walking or changing function above
+ * settles them first. */
+extern unsigned int pk_runs_pending;
+void pk_runs_settle(void);
+static inline void pk_runs_settle_pending(void)
+{
+    if (__builtin_expect(pk_runs_pending != 0, 0))
+        pk_runs_settle();
+}
+/* Whether a protection change of [start, end), which lies inside entry,
+ * can be noted as a run: [start, end) is the entry's run, or the entry has
+ * none and the range lies strictly inside it, and a slot and spares are at
+ * hand. *current is the range's protection now. Changes nothing a caller
+ * sees; false sends the caller down the ordinary path. */
+bool pk_run_prepare(struct pk_entry *entry, uintptr_t start, uintptr_t end, unsigned int *current);
+/* Notes [start, end)'s new protection, after pk_run_prepare said yes: a run
+ * that comes back to the entry's own protection is dropped. */
+void pk_run_record(struct pk_entry *entry, uintptr_t start, uintptr_t end, unsigned int protection);
 
 /* Iterates the objects (for PURGE_ALL). */
 void pk_objects_insert(struct pk_object *object);

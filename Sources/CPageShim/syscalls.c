@@ -116,11 +116,13 @@ int pk_sys_munmap(uintptr_t address, size_t length)
     return error ? -error : result(munmap((void *)address, length));
 }
 
+#ifdef PK_TEST_SEAM
 int pk_sys_mprotect(uintptr_t address, size_t length, int prot)
 {
     int error = injected(PK_SYS_MPROTECT);
     return error ? -error : result(mprotect((void *)address, length, prot));
 }
+#endif
 
 int pk_sys_madvise(uintptr_t address, size_t length, int advice)
 {
