@@ -112,7 +112,9 @@ intptr_t pk_map_aligned(uintptr_t length, uintptr_t alignment, int prot)
     return (intptr_t)start;
 }
 
-static intptr_t map_anywhere(const struct request *request)
+/* Inline, so that the common case maps from pk_allocate's frame
+ * (syscalls.h). */
+static inline __attribute__((always_inline)) intptr_t map_anywhere(const struct request *request)
 {
     if (request->superpage == PK_ALLOC_SUPERPAGE_2MB)
         return pk_map_aligned(request->length, SUPERPAGE_2MB_SIZE, read_write);
@@ -193,15 +195,15 @@ static int reserve(const struct request *request, const char *name, int spares, 
     return 0;
 }
 
-/* replacing: the table may hold entries in the new range, unmapped behind
- * PageKit's back or replaced by an overwrite; the kernel has just handed out
- * their pages, so they go. */
-static void record(const struct request *request, uintptr_t start, bool replacing, struct resources *resources)
+/* Records the new pages. The kernel hands out only free space, but the
+ * table may still hold entries there for memory unmapped behind PageKit's
+ * back, and an overwrite's range holds the entries it replaced: those go.
+ * An allocation anywhere reserved one entry, so the rare removal takes two
+ * more now; without them the new pages are unmapped again and the call
+ * fails with -ENOMEM, as if the reservation had. */
+static int record(const struct request *request, uintptr_t start, struct resources *resources)
 {
     uintptr_t end = start + request->length;
-    if (replacing)
-        pk_table_remove_range(start, end, &resources->spares, &resources->orphans);
-
     struct pk_entry *entry = pk_spares_take(&resources->spares);
     *entry = (struct pk_entry){
         .start = start,
@@ -215,16 +217,25 @@ static void record(const struct request *request, uintptr_t start, bool replacin
         .inheritance = PK_INHERIT_COPY,
         .tag = (uint8_t)(request->flags >> 24),
     };
+    if (!pk_table_insert_if_free(entry)) {
+        if (resources->spares.count < 2 && pk_spares_reserve(&resources->spares, 2) != 0) {
+            resources->spares.entry[resources->spares.count++] = entry;
+            pk_sys_munmap(start, request->length);
+            return -ENOMEM;
+        }
+        pk_table_remove_range(start, end, &resources->spares, &resources->orphans);
+        pk_table_insert(entry);
+    }
     if (entry->object != NULL) {
         entry->object->start = start;
         entry->object->end = end;
         pk_objects_insert(entry->object);
     }
-    pk_table_insert(entry);
     resources->object = NULL;
     resources->name = NULL;
     if (entry->name != NULL || entry->tag != 0)
         pk_names_apply(start, end);
+    return 0;
 }
 
 static void advise(const struct request *request, uintptr_t start)
@@ -253,21 +264,20 @@ int pk_allocate(uintptr_t *address, size_t size, unsigned int flags, const char 
     if ((error = pk_table_lock()) != 0)
         return error;
     struct resources resources;
-    error = reserve(&request, name, 3, &resources);
+    /* An entry for the new pages; a fixed request may also split two where
+     * it replaces. */
+    error = reserve(&request, name, request.anywhere ? 1 : 3, &resources);
     intptr_t mapped = error;
     if (error == 0)
         mapped = request.anywhere ? map_anywhere(&request) : map_fixed(&request, &resources.spares);
     if (error == 0 && mapped < 0)
         error = (int)mapped;
-    /* The kernel hands out only free space, but the table may still hold
-     * entries there for memory unmapped behind PageKit's back. */
-    bool replacing = !request.anywhere ||
-                     (error == 0 && pk_table_overlaps((uintptr_t)mapped, (uintptr_t)mapped + request.length));
     if (error == 0) {
         advise(&request, (uintptr_t)mapped);
-        record(&request, (uintptr_t)mapped, replacing, &resources);
-        *address = (uintptr_t)mapped;
+        error = record(&request, (uintptr_t)mapped, &resources);
     }
+    if (error == 0)
+        *address = (uintptr_t)mapped;
     release(&resources);
     pk_table_unlock();
     return error;

@@ -153,15 +153,34 @@ bool pk_table_overlaps(uintptr_t start, uintptr_t end)
     return entry != NULL && entry->start < end;
 }
 
-void pk_table_insert(struct pk_entry *entry)
+static void inserted(struct pk_entry *entry)
 {
-    pk_runs_settle_pending();
-    RB_INSERT(pk_tree, &tree, entry);
     entry_count++;
     if (entry->object != NULL)
         entry->object->entries++;
     if (entry->backing != NULL)
         pk_backing_retain(entry->backing);
+}
+
+void pk_table_insert(struct pk_entry *entry)
+{
+    pk_runs_settle_pending();
+    RB_INSERT(pk_tree, &tree, entry);
+    inserted(entry);
+}
+
+bool pk_table_insert_if_free(struct pk_entry *entry)
+{
+    pk_runs_settle_pending();
+    if (RB_INSERT(pk_tree, &tree, entry) != NULL)
+        return false;
+    struct pk_entry *previous = RB_PREV(pk_tree, &tree, entry), *next = RB_NEXT(pk_tree, &tree, entry);
+    if ((previous != NULL && previous->end > entry->start) || (next != NULL && next->start < entry->end)) {
+        RB_REMOVE(pk_tree, &tree, entry);
+        return false;
+    }
+    inserted(entry);
+    return true;
 }
 
 static struct pk_entry *entry_new(void)
@@ -234,11 +253,7 @@ static void insert_after(struct pk_entry *entry, struct pk_entry *upper)
         RB_LEFT(parent, link) = upper;
     }
     pk_tree_RB_INSERT_COLOR(&tree, upper);
-    entry_count++;
-    if (upper->object != NULL)
-        upper->object->entries++;
-    if (upper->backing != NULL)
-        pk_backing_retain(upper->backing);
+    inserted(upper);
 }
 
 struct pk_entry *pk_table_split(struct pk_entry *entry, uintptr_t address, struct pk_spares *spares)

@@ -127,6 +127,9 @@ struct pk_entry *pk_table_prev(struct pk_entry *entry);
 bool pk_table_overlaps(uintptr_t start, uintptr_t end);
 
 void pk_table_insert(struct pk_entry *entry);
+/* Inserts entry unless it overlaps another; false, and nothing inserted,
+ * if it does. One walk down the tree where a check and an insert take two. */
+bool pk_table_insert_if_free(struct pk_entry *entry);
 /* Removes an entry and frees it, dropping its name, object and backing
  * references; an object or backing left unreferenced joins orphans, for
  * the caller to release. */

@@ -92,15 +92,6 @@ static int result(long value)
     return value == -1 ? -errno : 0;
 }
 
-intptr_t pk_sys_mmap(uintptr_t address, size_t length, int prot, int flags)
-{
-    int error = injected(PK_SYS_MMAP);
-    if (error)
-        return -error;
-    void *mapped = mmap((void *)address, length, prot, flags, -1, 0);
-    return mapped == MAP_FAILED ? -errno : (intptr_t)mapped;
-}
-
 intptr_t pk_sys_mmap_file(uintptr_t address, size_t length, int prot, int flags, int fd, uint64_t offset)
 {
     int error = injected(PK_SYS_MMAP);
@@ -110,13 +101,23 @@ intptr_t pk_sys_mmap_file(uintptr_t address, size_t length, int prot, int flags,
     return mapped == MAP_FAILED ? -errno : (intptr_t)mapped;
 }
 
+/* The fast paths' calls: inline in the libraries (syscalls.h). */
+#ifdef PK_TEST_SEAM
+intptr_t pk_sys_mmap(uintptr_t address, size_t length, int prot, int flags)
+{
+    int error = injected(PK_SYS_MMAP);
+    if (error)
+        return -error;
+    void *mapped = mmap((void *)address, length, prot, flags, -1, 0);
+    return mapped == MAP_FAILED ? -errno : (intptr_t)mapped;
+}
+
 int pk_sys_munmap(uintptr_t address, size_t length)
 {
     int error = injected(PK_SYS_MUNMAP);
     return error ? -error : result(munmap((void *)address, length));
 }
 
-#ifdef PK_TEST_SEAM
 int pk_sys_mprotect(uintptr_t address, size_t length, int prot)
 {
     int error = injected(PK_SYS_MPROTECT);

@@ -32,23 +32,35 @@ enum pk_syscall {
     PK_SYS_COUNT
 };
 
+#ifdef PK_TEST_SEAM
 /* mmap: the address, or a negative errno cast to intptr_t. */
 intptr_t pk_sys_mmap(uintptr_t address, size_t length, int prot, int flags);
-/* mmap of a file: the address, or a negative errno. */
-intptr_t pk_sys_mmap_file(uintptr_t address, size_t length, int prot, int flags, int fd, uint64_t offset);
 int pk_sys_munmap(uintptr_t address, size_t length);
-#ifdef PK_TEST_SEAM
 int pk_sys_mprotect(uintptr_t address, size_t length, int prot);
 #else
-/* Inline, so that vm_protect's fast path makes the system call from its
- * own frame: every return into a frame entered before a system call costs
- * a mispredicted branch once the kernel's deep call chains have overwritten
- * the return-stack predictor, about 1% of an mprotect each (BENCHMARKS.md). */
+/* The three calls on the fast paths are inline, so that vm_allocate,
+ * vm_deallocate and vm_protect make them from their own frames: every
+ * return into a frame entered before a system call costs a mispredicted
+ * branch once the kernel's deep call chains have overwritten the
+ * return-stack predictor, about 1% of an mprotect each (BENCHMARKS.md). */
+static inline intptr_t pk_sys_mmap(uintptr_t address, size_t length, int prot, int flags)
+{
+    void *mapped = mmap((void *)address, length, prot, flags, -1, 0);
+    return mapped == MAP_FAILED ? -errno : (intptr_t)mapped;
+}
+
+static inline int pk_sys_munmap(uintptr_t address, size_t length)
+{
+    return munmap((void *)address, length) == 0 ? 0 : -errno;
+}
+
 static inline int pk_sys_mprotect(uintptr_t address, size_t length, int prot)
 {
     return mprotect((void *)address, length, prot) == 0 ? 0 : -errno;
 }
 #endif
+/* mmap of a file: the address, or a negative errno. */
+intptr_t pk_sys_mmap_file(uintptr_t address, size_t length, int prot, int flags, int fd, uint64_t offset);
 int pk_sys_madvise(uintptr_t address, size_t length, int advice);
 int pk_sys_name_anon(uintptr_t address, size_t length, const char *name);
 int pk_sys_mseal(uintptr_t address, size_t length);
