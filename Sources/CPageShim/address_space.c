@@ -80,12 +80,3 @@ int pk_map_range(uintptr_t address, size_t size, int outside, uintptr_t *start, 
     return 0;
 }
 
-int pk_page_range(uintptr_t address, size_t size, uintptr_t *start, uintptr_t *end)
-{
-    if (address > UINTPTR_MAX - size)
-        return -EINVAL;
-    if (!pk_round(address + size, end))
-        return -EINVAL;
-    *start = pk_trunc(address);
-    return 0;
-}

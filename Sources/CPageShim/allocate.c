@@ -176,8 +176,10 @@ struct resources {
 
 static void release(struct resources *resources)
 {
-    pk_spares_release(&resources->spares);
-    pk_object_destroy(resources->object);
+    if (resources->spares.count > 0)
+        pk_spares_release(&resources->spares);
+    if (resources->object != NULL)
+        pk_object_destroy(resources->object);
     if (resources->name != NULL)
         pk_shared_name_release(resources->name);
     pk_orphans_release(&resources->orphans);

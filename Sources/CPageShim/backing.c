@@ -53,7 +53,7 @@ void pk_backing_close(struct pk_backing *backing)
     pk_arena_free(backing, sizeof *backing);
 }
 
-void pk_orphans_release(struct pk_orphans *orphans)
+void pk_orphans_release_all(struct pk_orphans *orphans)
 {
     while (!LIST_EMPTY(&orphans->objects)) {
         struct pk_object *object = LIST_FIRST(&orphans->objects);

@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -89,7 +90,13 @@ static inline bool pk_round(uintptr_t value, uintptr_t *rounded)
 
 /* [trunc(address), round(address + size)) for deallocate, protect and the
  * other range calls: -EINVAL when address + size overflows or rounds to 0. */
-int pk_page_range(uintptr_t address, size_t size, uintptr_t *start, uintptr_t *end);
+static inline int pk_page_range(uintptr_t address, size_t size, uintptr_t *start, uintptr_t *end)
+{
+    if (address > UINTPTR_MAX - size || !pk_round(address + size, end))
+        return -EINVAL;
+    *start = pk_trunc(address);
+    return 0;
+}
 /* The same inside the usable address range, for the calls that check it
  * as XNU's vm_map range checks do: -EINVAL when address + size wraps,
  * outside (the caller's errno: XNU's calls differ) when the pages round
@@ -212,7 +219,13 @@ void pk_fork_advice(const struct pk_entry *entry);
 
 /* Destroys the objects and closes the backings an operation's removals
  * orphaned (backing.c). */
-void pk_orphans_release(struct pk_orphans *orphans);
+void pk_orphans_release_all(struct pk_orphans *orphans);
+/* Releases what an operation orphaned, once the table is consistent. */
+static inline void pk_orphans_release(struct pk_orphans *orphans)
+{
+    if (!LIST_EMPTY(&orphans->objects) || !LIST_EMPTY(&orphans->backings))
+        pk_orphans_release_all(orphans);
+}
 /* The object's state, after noticing pages the kernel dropped. */
 int pk_object_state(struct pk_object *object);
 /* Drops from the table whatever of a volatile object was unmapped or
