@@ -90,10 +90,13 @@ $(BUILD)/bench: Benchmarks/bench.c $(STATIC)
 bench: $(BUILD)/bench
 	$(BUILD)/bench $(BENCH_FLAGS)
 
-# The Swift layer's benchmarks (package-benchmark, Benchmarks/Package.swift);
-# the first build takes a few minutes.
+# The Swift layer's benchmarks (package-benchmark, Benchmarks/Package.swift),
+# then each Swift call against the C call it makes, as interleaved ratios
+# with their targets (Benchmarks/Sources/SwiftRatios); the first build takes
+# a few minutes.
 bench-swift: | deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --format markdown
+	cd Benchmarks && $(SWIFT) run -c release SwiftRatios
 
 install: all
 	install -d $(DESTDIR)$(INCLUDEDIR)/pagekit $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man3

@@ -11,6 +11,9 @@ import PackageDescription
 let pageKit = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .lastPathComponent.lowercased()
 
+let pageKitInclude = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("include").path
+
 let package = Package(
     name: "PageKitBenchmarks",
     dependencies: [
@@ -18,8 +21,22 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        // The raw-C baselines each Swift case is compared with.
-        .target(name: "RawBaselines", path: "Sources/RawBaselines"),
+        // The baselines each Swift case is compared with: bare system calls,
+        // and the C layer the Swift layer calls.
+        .target(
+            name: "RawBaselines",
+            dependencies: [.product(name: "CPageShim", package: pageKit)],
+            path: "Sources/RawBaselines",
+            // PageKit's public headers, as a C program includes them.
+            cSettings: [.unsafeFlags(["-I", pageKitInclude])]
+        ),
+        // Swift against C per call, as interleaved ratios (make bench-swift).
+        .executableTarget(
+            name: "SwiftRatios",
+            dependencies: [.product(name: "PageKit", package: pageKit), "RawBaselines"],
+            path: "Sources/SwiftRatios",
+            swiftSettings: [.swiftLanguageMode(.v6), .enableExperimentalFeature("Lifetimes")]
+        ),
         .executableTarget(
             name: "PageKitBenchmarks",
             dependencies: [

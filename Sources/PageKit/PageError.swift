@@ -141,7 +141,7 @@ public struct PageError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Runs a native call and throws unless it returned 0.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func check(_ operation: Operation, _ call: () -> Int32) throws(PageError) {
         let result = call()
         if result != 0 {

@@ -54,10 +54,10 @@ public struct PageRegion: ~Copyable, @unchecked Sendable {
     public let byteCount: Int
 
     /// The number of pages.
-    public var pageCount: Int { byteCount / PageRegion.pageSize }
+    @inlinable public var pageCount: Int { byteCount / PageRegion.pageSize }
 
     /// The page size of this machine (`vm_page_size`, `sysconf(_SC_PAGESIZE)`).
-    public static var pageSize: Int { Int(pk_page_size()) }
+    @inlinable public static var pageSize: Int { Int(pk_page_size()) }
 
     /// Allocates `byteCount` bytes, rounded up to whole pages, wherever the
     /// kernel finds room (`vm_allocate` with `VM_FLAGS_ANYWHERE`).
@@ -168,7 +168,7 @@ public struct PageRegion: ~Copyable, @unchecked Sendable {
         try PageError.check(.deallocate) { pk_deallocate(address, size) }
     }
 
-    var address: UInt { UInt(bitPattern: baseAddress) }
+    @usableFromInline var address: UInt { UInt(bitPattern: baseAddress) }
 
     /// The pages as raw bytes, for as long as the region is borrowed.
     ///
@@ -232,8 +232,12 @@ public struct PageRegion: ~Copyable, @unchecked Sendable {
     /// Sets the current protection of the whole region (`vm_protect` with
     /// `set_maximum` false, `mprotect`).
     ///
+    /// Inlinable, as are the calls below it: the system call is then made
+    /// from the caller's frame, as a C caller of `pk_protect` makes it.
+    ///
     /// - Throws: ``PageError/protectionFailure`` (`EACCES`) when `protection`
     ///   is above the maximum of any page; nothing changes then.
+    @inlinable
     public mutating func protect(_ protection: Protection) throws(PageError) {
         try PageError.check(.protect) { pk_protect(address, byteCount, false, protection.rawValue) }
     }
@@ -243,6 +247,7 @@ public struct PageRegion: ~Copyable, @unchecked Sendable {
     ///
     /// - Throws: ``PageError/invalidArgument`` when `pages` reaches outside
     ///   the region; ``PageError/protectionFailure`` above the maximum.
+    @inlinable
     public mutating func protect(_ protection: Protection, pages: Range<Int>) throws(PageError) {
         let (start, size) = try byteRange(of: pages, for: .protect)
         try PageError.check(.protect) { pk_protect(start, size, false, protection.rawValue) }
@@ -282,6 +287,7 @@ public struct PageRegion: ~Copyable, @unchecked Sendable {
         get throws(PageError) { try RegionInfo.entries(from: address, size: byteCount) }
     }
 
+    @inlinable
     func byteRange(of pages: Range<Int>, for operation: PageError.Operation) throws(PageError) -> (UInt, Int) {
         guard pages.lowerBound >= 0, pages.upperBound <= pageCount, !pages.isEmpty else {
             throw PageError(operation, errno: .invalidArgument)

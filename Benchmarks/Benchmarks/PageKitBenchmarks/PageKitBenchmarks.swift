@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Swift layer against raw C, case by case: each PageKit benchmark has a
-// "raw" twin doing the same work with bare system calls. Compare the two
-// lines of a pair (the ratio is what carries over between machines).
+// The Swift layer against the C layer it calls and against raw C, case by
+// case: each Swift benchmark has a "C" twin making the same PageKit calls
+// from C, and a "raw" twin doing the same work with bare system calls.
+// Benchmarks/ratios.py prints each case's ratios with their targets (the
+// ratio is what carries over between machines).
 import Benchmark
 import PageKit
 import RawBaselines
@@ -17,7 +19,7 @@ let benchmarks: @Sendable () -> Void = {
     )
 
     for (label, size) in [("1 page", page), ("64 KiB", 64 << 10), ("1 MiB", 1 << 20)] {
-        Benchmark("PageRegion lifecycle \(label)") { benchmark in
+        Benchmark("PageRegion init+deinit \(label)") { benchmark in
             for _ in benchmark.scaledIterations {
                 var region = try PageRegion(byteCount: size)
                 var bytes = region.mutableBytes
@@ -25,14 +27,21 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(region.baseAddress)
             }
         }
-        Benchmark("raw lifecycle \(label)") { benchmark in
+        Benchmark("C init+deinit \(label)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                c_pagekit_lifecycle(size)
+            }
+        }
+        Benchmark("raw init+deinit \(label)") { benchmark in
             for _ in benchmark.scaledIterations {
                 raw_lifecycle(size)
             }
         }
     }
 
-    Benchmark("PageRegion protect RW-R-RW, 1 page of 1 MiB") { benchmark in
+    // One protect call, two a round: a page of a 1 MiB region to
+    // read-only and back.
+    Benchmark("PageRegion protect") { benchmark in
         var region = try PageRegion(byteCount: 1 << 20)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
@@ -41,7 +50,18 @@ let benchmarks: @Sendable () -> Void = {
         }
         benchmark.stopMeasurement()
     }
-    Benchmark("raw protect RW-R-RW, 1 page of 1 MiB") { benchmark in
+    Benchmark("C protect") { benchmark in
+        let region = c_pagekit_allocate(1 << 20)
+        let target = region + UInt(17 * page)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(c_pagekit_protect(target, page, Protection.read.rawValue))
+            blackHole(c_pagekit_protect(target, page, Protection.readWrite.rawValue))
+        }
+        benchmark.stopMeasurement()
+        c_pagekit_deallocate(region, 1 << 20)
+    }
+    Benchmark("raw protect") { benchmark in
         let region = raw_map(1 << 20)!
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
@@ -51,7 +71,7 @@ let benchmarks: @Sendable () -> Void = {
         raw_unmap(region, 1 << 20)
     }
 
-    Benchmark("PageRegion freeze lifecycle 64 KiB") { benchmark in
+    Benchmark("PageRegion freeze 64 KiB") { benchmark in
         for _ in benchmark.scaledIterations {
             var region = try PageRegion(byteCount: 64 << 10)
             var bytes = region.mutableBytes
@@ -60,7 +80,12 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(frozen.baseAddress)
         }
     }
-    Benchmark("raw freeze lifecycle 64 KiB") { benchmark in
+    Benchmark("C freeze 64 KiB") { benchmark in
+        for _ in benchmark.scaledIterations {
+            c_pagekit_freeze_lifecycle(64 << 10)
+        }
+    }
+    Benchmark("raw freeze 64 KiB") { benchmark in
         for _ in benchmark.scaledIterations {
             raw_freeze_lifecycle(64 << 10)
         }
@@ -79,7 +104,20 @@ let benchmarks: @Sendable () -> Void = {
         }
         benchmark.stopMeasurement()
     }
-    Benchmark("raw MADV_FREE + store per page 1 MiB") { benchmark in
+    Benchmark("C volatile+nonvolatile 1 MiB") { benchmark in
+        let region = c_pagekit_purgeable(1 << 20)
+        precondition(region != 0)
+        for offset in stride(from: 0, to: 1 << 20, by: page) {
+            UnsafeMutableRawPointer(bitPattern: region + UInt(offset))!.storeBytes(of: 1, as: UInt8.self)
+        }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(c_pagekit_volatile_cycle(region))
+        }
+        benchmark.stopMeasurement()
+        c_pagekit_release(region, 1 << 20)
+    }
+    Benchmark("raw volatile+nonvolatile 1 MiB") { benchmark in
         let region = raw_map(1 << 20)!
         for offset in stride(from: 0, to: 1 << 20, by: page) {
             region.storeBytes(of: 1, toByteOffset: offset, as: UInt8.self)
