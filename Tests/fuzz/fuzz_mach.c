@@ -107,6 +107,12 @@ struct page {
      * as its results so far tell: as foreign memory, or as its own with
      * the world's stale record. */
     bool may_be_foreign, may_be_owned;
+    /* A page, or a stale record, of PageKit's whose bytes a stranger's
+     * page replaced: it holds no purge marker, so while its object is
+     * volatile PageKit, reading the page as its own, finds the object
+     * emptied. A volatile request marks every page of the object again,
+     * a stranger's page PageKit takes for its own included. */
+    bool stranger_content;
 };
 
 static const char *const names[] = {"cache", "jit code", "lookup table"};
@@ -411,6 +417,7 @@ static void fill_foreign(struct world *w, int first, int count, enum mapping_kin
         if (ambiguous) {
             w->stale[page].protection = protection;
             w->stale[page].maximum |= protection;
+            w->stale[page].stranger_content = true;
         }
         w->pages[page] = (struct page){.kind = ambiguous ? AMBIGUOUS : FOREIGN, .mapping = mapping,
                                        .protection = protection, .maximum = VM_PROT_ALL, .allocation = -1,
@@ -704,6 +711,21 @@ static bool object_writable(const struct world *w, int object)
     return true;
 }
 
+/* A page of the object holds a stranger's bytes where PageKit keeps its
+ * purge marker: a page PageKit took from a stranger, or an ambiguous one
+ * it may still count as the object's. */
+static bool object_has_stranger_page(const struct world *w, int object)
+{
+    for (int page = 0; page < PAGES; page++) {
+        const struct page *p = &w->pages[page];
+        if ((p->kind == OWNED && p->object == object && p->stranger_content) ||
+            (p->kind == AMBIGUOUS && w->stale[page].kind == OWNED && w->stale[page].object == object &&
+             w->stale[page].stranger_content))
+            return true;
+    }
+    return false;
+}
+
 static void empty_object(struct world *w, int object)
 {
     w->objects[object].state = VM_PURGABLE_EMPTY;
@@ -754,6 +776,9 @@ static void purgeable_apply(struct world *w, const uint8_t arg[3], const struct 
         return;
     }
     struct object *object = &w->objects[p->object];
+    /* Reading the markers, PageKit finds a stranger's page purged. */
+    if (object->state == VM_PURGABLE_VOLATILE && object_has_stranger_page(w, p->object))
+        empty_object(w, p->object);
     if (control == VM_PURGABLE_GET_STATE) {
         expect(call, KERN_SUCCESS, 0, "GET_STATE");
         if (call->result == KERN_SUCCESS && call->state != object->state)
@@ -772,10 +797,15 @@ static void purgeable_apply(struct world *w, const uint8_t arg[3], const struct 
     expect(call, KERN_SUCCESS, 0, "SET_STATE");
     if (call->result == KERN_SUCCESS && call->state != object->state)
         differ("SET_STATE returned the old state %d, the model %d", call->state, object->state);
-    if (wanted == VM_PURGABLE_EMPTY || (wanted == VM_PURGABLE_VOLATILE && object->state == VM_PURGABLE_EMPTY))
+    if (wanted == VM_PURGABLE_EMPTY || (wanted == VM_PURGABLE_VOLATILE && object->state == VM_PURGABLE_EMPTY)) {
         empty_object(w, p->object);
-    else
+    } else {
+        if (wanted == VM_PURGABLE_VOLATILE && object->state == VM_PURGABLE_NONVOLATILE)
+            for (int page = 0; page < PAGES; page++)
+                if (w->pages[page].kind == OWNED && w->pages[page].object == p->object)
+                    w->pages[page].stranger_content = false;
         object->state = wanted;
+    }
 }
 
 /* The page itself, and every ambiguous page PageKit may still count as
@@ -1728,18 +1758,6 @@ static const struct pk_region_info *region_at(uintptr_t address)
     return NULL;
 }
 
-/* A page of the object was replaced by private anonymous memory, which
- * PageKit may take for its own: its first word holds no marker, so PageKit
- * finds the object purged. */
-static bool object_has_ambiguous_page(int object)
-{
-    for (int page = 0; page < PAGES; page++)
-        if (world.pages[page].kind == AMBIGUOUS && world.stale[page].kind == OWNED &&
-            world.stale[page].object == object)
-            return true;
-    return false;
-}
-
 static void check_owned(int page, const struct page *p, const struct pk_region_info *region)
 {
     if (!(region->flags & PK_REGION_OWNED))
@@ -1757,7 +1775,7 @@ static void check_owned(int page, const struct page *p, const struct pk_region_i
     if ((region->purgeable_state >= 0) != (p->object >= 0))
         failf("pk_region's purgeability for page %d differs from the model's", page);
     if (p->object >= 0 && region->purgeable_state == VM_PURGABLE_EMPTY &&
-        world.objects[p->object].state == VM_PURGABLE_VOLATILE && object_has_ambiguous_page(p->object))
+        world.objects[p->object].state == VM_PURGABLE_VOLATILE && object_has_stranger_page(&world, p->object))
         empty_object(&world, p->object);
     if (p->object >= 0 && region->purgeable_state != world.objects[p->object].state)
         failf("pk_region's purgeable state for page %d is %d, the model's %d", page, region->purgeable_state,
