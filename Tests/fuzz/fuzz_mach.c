@@ -711,16 +711,20 @@ static bool object_writable(const struct world *w, int object)
     return true;
 }
 
-/* A page of the object holds a stranger's bytes where PageKit keeps its
- * purge marker: a page PageKit took from a stranger, or an ambiguous one
- * it may still count as the object's. */
+/* A page of the object holds a stranger's bytes where PageKit looks for
+ * its purge marker: a page PageKit took from a stranger, or an ambiguous
+ * one it may still count as the object's. PageKit reads the marker of a
+ * page it records as readable; of any other it asks only whether the page
+ * is resident, which a stranger's page, always written, is. */
 static bool object_has_stranger_page(const struct world *w, int object)
 {
     for (int page = 0; page < PAGES; page++) {
         const struct page *p = &w->pages[page];
-        if ((p->kind == OWNED && p->object == object && p->stranger_content) ||
-            (p->kind == AMBIGUOUS && w->stale[page].kind == OWNED && w->stale[page].object == object &&
-             w->stale[page].stranger_content))
+        const struct page *record = p->kind == AMBIGUOUS && w->stale[page].kind == OWNED ? &w->stale[page]
+                                    : p->kind == OWNED                                   ? p
+                                                                                         : NULL;
+        if (record != NULL && record->object == object && record->stranger_content &&
+            (record->protection & (VM_PROT_READ | VM_PROT_WRITE)))
             return true;
     }
     return false;
