@@ -43,7 +43,7 @@ PC_MACH  = $(BUILD)/pagekit-mach.pc
 COMPAT_HEADERS = $(wildcard include/compat/mach/*.h)
 COMPAT_MACHINE_HEADERS = $(wildcard include/compat/mach/machine/*.h)
 
-.PHONY: all deps arm64-deps deps-deb check-version FORCE tool install-tool uninstall check-man check-snippets check-docc check-deb demo tour bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
+.PHONY: all deps arm64-deps deps-deb check-version FORCE tool install-tool uninstall check-man check-snippets check-docc check-deb demo tour bench check-bench bench-swift fuzz check-fuzz-corpus check check-c check-bare check-headers check-exports check-seed check-install \
         check-swift check-sanitizers check-kernels check-tool check-downstream check-examples install clean
 
 all: $(STATIC) $(SHARED) $(PC) $(PC_MACH)
@@ -89,6 +89,11 @@ $(BUILD)/bench: Benchmarks/bench.c $(STATIC)
 
 bench: $(BUILD)/bench
 	$(BUILD)/bench $(BENCH_FLAGS)
+
+# The benchmark builds and runs (a smoke run; its ratios are not checked:
+# they belong to a quiet machine, not to CI).
+check-bench: $(BUILD)/bench
+	$(BUILD)/bench --quick --only basic > /dev/null
 
 # The Swift layer's benchmarks (package-benchmark, Benchmarks/Package.swift),
 # then each Swift call against the C call it makes, as interleaved ratios
@@ -415,7 +420,7 @@ deps-deb:
 	fi
 
 check: deps check-version check-headers check-exports check-bare check-c check-seed check-examples check-install check-tool check-downstream \
-       check-sanitizers check-fuzz-corpus check-kernels check-swift check-man check-docc check-snippets check-deb
+       check-bench check-sanitizers check-fuzz-corpus check-kernels check-swift check-man check-docc check-snippets check-deb
 
 FORCE:
 

@@ -23,12 +23,19 @@ RB_HEAD(pk_tree, pk_entry);
 /* RB_GENERATE_STATIC needs a __unused that libbsd leaves undefined. */
 RB_GENERATE_INTERNAL(pk_tree, pk_entry, link, compare, __attribute__((unused)) static)
 
-static struct pk_tree tree = RB_INITIALIZER(&tree);
+/* What every call touches, on one cache line: after a system call has
+ * pushed PageKit out of the cache, the unlock and the next lookup find the
+ * lock, the tree's root and the last entry found in one miss. */
+static struct {
+    pthread_mutex_t mutex;
+    struct pk_tree tree;
+    struct pk_entry *found_last;
+} hot __attribute__((aligned(64))) = {PTHREAD_MUTEX_INITIALIZER, RB_INITIALIZER(&hot.tree), NULL};
+
 static LIST_HEAD(, pk_object) objects = LIST_HEAD_INITIALIZER(objects);
 static unsigned long entry_count;
 static uint32_t last_allocation;
 
-static pthread_mutex_t table_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 /* Set while this thread takes, holds or releases the lock: a call from a
  * signal handler that interrupted it must not wait for a lock its own
@@ -46,18 +53,18 @@ bool pk_table_fork_lock(void)
 {
     if (busy)
         return false;
-    pthread_mutex_lock(&table_mutex);
+    pthread_mutex_lock(&hot.mutex);
     return true;
 }
 
 void pk_table_fork_unlock(void)
 {
-    pthread_mutex_unlock(&table_mutex);
+    pthread_mutex_unlock(&hot.mutex);
 }
 
 void pk_table_fork_reset(void)
 {
-    pthread_mutex_init(&table_mutex, NULL);
+    pthread_mutex_init(&hot.mutex, NULL);
 }
 
 
@@ -67,7 +74,7 @@ int pk_table_lock(void)
         return -EDEADLK;
     busy = true;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    pthread_mutex_lock(&table_mutex);
+    pthread_mutex_lock(&hot.mutex);
     pk_publish_begin();
     return 0;
 }
@@ -75,14 +82,14 @@ int pk_table_lock(void)
 void pk_table_unlock(void)
 {
     pk_publish_end();
-    pthread_mutex_unlock(&table_mutex);
+    pthread_mutex_unlock(&hot.mutex);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     busy = false;
 }
 
 const void *pk_table_root_address(void)
 {
-    return &RB_ROOT(&tree);
+    return &RB_ROOT(&hot.tree);
 }
 
 /* The entry containing address, or else the first one above it, runs
@@ -90,10 +97,10 @@ const void *pk_table_root_address(void)
 static struct pk_entry *ceiling(uintptr_t address)
 {
     struct pk_entry key = {.start = address};
-    struct pk_entry *above = RB_NFIND(pk_tree, &tree, &key);
+    struct pk_entry *above = RB_NFIND(pk_tree, &hot.tree, &key);
     if (above != NULL && above->start == address)
         return above;
-    struct pk_entry *below = above != NULL ? RB_PREV(pk_tree, &tree, above) : RB_MAX(pk_tree, &tree);
+    struct pk_entry *below = above != NULL ? RB_PREV(pk_tree, &hot.tree, above) : RB_MAX(pk_tree, &hot.tree);
     if (below != NULL && below->end > address)
         return below;
     return above;
@@ -107,24 +114,28 @@ struct pk_entry *pk_table_ceiling(uintptr_t address)
 
 struct pk_entry *pk_table_lookup(uintptr_t address)
 {
-    struct pk_entry *entry = pk_table_ceiling(address);
+    pk_runs_settle_pending();
+    struct pk_entry *entry = hot.found_last;
+    if (entry != NULL && entry->start <= address && address < entry->end)
+        return entry;
+    entry = ceiling(address);
     return entry != NULL && entry->start <= address ? entry : NULL;
 }
 
-/* The entry pk_table_find_unsettled found last: a call that changes one
- * page's protection back and forth finds it again without a walk down a
- * tree whose upper levels the system call has pushed out of the cache.
- * Cleared when the entry is freed; its bounds are checked on each use. */
-static struct pk_entry *found_last;
-
+/* The entry found (or allocated) last is tried first, here and by
+ * pk_table_lookup: a call that changes one page's protection back and
+ * forth, or frees the region just allocated, finds it again without a walk
+ * down a tree whose upper levels the system call has pushed out of the
+ * cache. It is forgotten when freed, and its bounds are checked on each
+ * use. */
 struct pk_entry *pk_table_find_unsettled(uintptr_t start, uintptr_t end)
 {
-    struct pk_entry *entry = found_last;
+    struct pk_entry *entry = hot.found_last;
     if (entry == NULL || entry->start > start || entry->end < end) {
         entry = ceiling(start);
         if (entry == NULL || entry->start > start || entry->end < end)
             return NULL;
-        found_last = entry;
+        hot.found_last = entry;
     }
     return entry;
 }
@@ -132,19 +143,19 @@ struct pk_entry *pk_table_find_unsettled(uintptr_t start, uintptr_t end)
 struct pk_entry *pk_table_last(void)
 {
     pk_runs_settle_pending();
-    return RB_MAX(pk_tree, &tree);
+    return RB_MAX(pk_tree, &hot.tree);
 }
 
 struct pk_entry *pk_table_next(struct pk_entry *entry)
 {
     pk_runs_settle_pending();
-    return RB_NEXT(pk_tree, &tree, entry);
+    return RB_NEXT(pk_tree, &hot.tree, entry);
 }
 
 struct pk_entry *pk_table_prev(struct pk_entry *entry)
 {
     pk_runs_settle_pending();
-    return RB_PREV(pk_tree, &tree, entry);
+    return RB_PREV(pk_tree, &hot.tree, entry);
 }
 
 bool pk_table_overlaps(uintptr_t start, uintptr_t end)
@@ -165,21 +176,24 @@ static void inserted(struct pk_entry *entry)
 void pk_table_insert(struct pk_entry *entry)
 {
     pk_runs_settle_pending();
-    RB_INSERT(pk_tree, &tree, entry);
+    RB_INSERT(pk_tree, &hot.tree, entry);
     inserted(entry);
 }
 
 bool pk_table_insert_if_free(struct pk_entry *entry)
 {
     pk_runs_settle_pending();
-    if (RB_INSERT(pk_tree, &tree, entry) != NULL)
+    if (RB_INSERT(pk_tree, &hot.tree, entry) != NULL)
         return false;
-    struct pk_entry *previous = RB_PREV(pk_tree, &tree, entry), *next = RB_NEXT(pk_tree, &tree, entry);
+    struct pk_entry *previous = RB_PREV(pk_tree, &hot.tree, entry), *next = RB_NEXT(pk_tree, &hot.tree, entry);
     if ((previous != NULL && previous->end > entry->start) || (next != NULL && next->start < entry->end)) {
-        RB_REMOVE(pk_tree, &tree, entry);
+        RB_REMOVE(pk_tree, &hot.tree, entry);
         return false;
     }
     inserted(entry);
+    /* The next call is often about the new region: its deallocation, or
+     * a protect inside it. */
+    hot.found_last = entry;
     return true;
 }
 
@@ -190,15 +204,15 @@ static struct pk_entry *entry_new(void)
 
 static void entry_free(struct pk_entry *entry)
 {
-    if (entry == found_last)
-        found_last = NULL;
+    if (entry == hot.found_last)
+        hot.found_last = NULL;
     pk_arena_free(entry, sizeof *entry);
 }
 
 void pk_table_delete(struct pk_entry *entry, struct pk_orphans *orphans)
 {
     pk_runs_settle_pending();
-    RB_REMOVE(pk_tree, &tree, entry);
+    RB_REMOVE(pk_tree, &hot.tree, entry);
     entry_count--;
     if (entry->object != NULL && --entry->object->entries == 0) {
         LIST_REMOVE(entry->object, link);
@@ -252,7 +266,7 @@ static void insert_after(struct pk_entry *entry, struct pk_entry *upper)
         RB_SET(upper, parent, link);
         RB_LEFT(parent, link) = upper;
     }
-    pk_tree_RB_INSERT_COLOR(&tree, upper);
+    pk_tree_RB_INSERT_COLOR(&hot.tree, upper);
     inserted(upper);
 }
 
