@@ -90,10 +90,15 @@ $(BUILD)/bench: Benchmarks/bench.c $(STATIC)
 bench: $(BUILD)/bench
 	$(BUILD)/bench $(BENCH_FLAGS)
 
+# The benchmark's hot loops alone, for callgrind and perf (BENCHMARKS.md).
+$(BUILD)/profile_loops: Benchmarks/profile_loops.c $(STATIC)
+	$(CC) -std=c11 $(WARN) -O2 -g -Iinclude $< $(STATIC) -lpthread -o $@
+
 # The benchmark builds and runs (a smoke run; its ratios are not checked:
 # they belong to a quiet machine, not to CI).
-check-bench: $(BUILD)/bench
+check-bench: $(BUILD)/bench $(BUILD)/profile_loops
 	$(BUILD)/bench --quick --only basic > /dev/null
+	$(BUILD)/profile_loops protect pagekit 100 10 && $(BUILD)/profile_loops allocate pagekit 100
 
 # The Swift layer's benchmarks (package-benchmark, Benchmarks/Package.swift),
 # then each Swift call against the C call it makes, as interleaved ratios
