@@ -49,7 +49,7 @@ static inline void pk_publish_begin(void)
 {
     struct pk_directory *directory = pk_published;
     /* A full read-modify-write: no store of the change can become visible
-     * before the count turns odd (one locked add, beside the mutex's). */
+     * before the count turns odd (one locked add, beside the lock's). */
     if (directory != 0)
         __atomic_fetch_add(&directory->generation, 1, __ATOMIC_SEQ_CST);
 }

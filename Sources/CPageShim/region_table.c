@@ -7,11 +7,11 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
+#include "lock.h"
 #include "publication.h"
 
 static int compare(const struct pk_entry *a, const struct pk_entry *b)
@@ -27,10 +27,10 @@ RB_GENERATE_INTERNAL(pk_tree, pk_entry, link, compare, __attribute__((unused)) s
  * pushed PageKit out of the cache, the unlock and the next lookup find the
  * lock, the tree's root and the last entry found in one miss. */
 static struct {
-    pthread_mutex_t mutex;
+    struct pk_lock lock;
     struct pk_tree tree;
     struct pk_entry *found_last;
-} hot __attribute__((aligned(64))) = {PTHREAD_MUTEX_INITIALIZER, RB_INITIALIZER(&hot.tree), NULL};
+} hot __attribute__((aligned(64))) = {PK_LOCK_INITIALIZER, RB_INITIALIZER(&hot.tree), NULL};
 
 static LIST_HEAD(, pk_object) objects = LIST_HEAD_INITIALIZER(objects);
 static unsigned long entry_count;
@@ -39,7 +39,7 @@ static uint32_t last_allocation;
 
 /* Set while this thread takes, holds or releases the lock: a call from a
  * signal handler that interrupted it must not wait for a lock its own
- * thread holds. The signal fences keep the flag around the mutex calls as
+ * thread holds. The signal fences keep the flag around the lock's atomics as
  * the handler sees it. Initial exec, so the check is one
  * thread-pointer-relative load. */
 static __thread bool busy __attribute__((tls_model("initial-exec")));
@@ -53,18 +53,18 @@ bool pk_table_fork_lock(void)
 {
     if (busy)
         return false;
-    pthread_mutex_lock(&hot.mutex);
+    pk_lock_acquire(&hot.lock);
     return true;
 }
 
 void pk_table_fork_unlock(void)
 {
-    pthread_mutex_unlock(&hot.mutex);
+    pk_lock_release(&hot.lock);
 }
 
 void pk_table_fork_reset(void)
 {
-    pthread_mutex_init(&hot.mutex, NULL);
+    pk_lock_reset(&hot.lock);
 }
 
 
@@ -74,7 +74,7 @@ int pk_table_lock(void)
         return -EDEADLK;
     busy = true;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    pthread_mutex_lock(&hot.mutex);
+    pk_lock_acquire(&hot.lock);
     pk_publish_begin();
     return 0;
 }
@@ -82,7 +82,7 @@ int pk_table_lock(void)
 void pk_table_unlock(void)
 {
     pk_publish_end();
-    pthread_mutex_unlock(&hot.mutex);
+    pk_lock_release(&hot.lock);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     busy = false;
 }

@@ -7,8 +7,8 @@
  * one entry per contiguous run with identical attributes. Entries are split
  * when part of a range changes and merged back when neighbours of the same
  * allocation become equal again. Entries, objects and names live in
- * PageKit's arena (arena.h). One mutex guards it all; every function here
- * except pk_table_lock() expects the caller to hold it.
+ * PageKit's arena (arena.h). One lock (lock.h) guards it all; every
+ * function here except pk_table_lock() expects the caller to hold it.
  *
  * The one exception to "an entry per run of identical attributes" is a
  * protection run (protection_runs.c): vm_protect of pages strictly inside

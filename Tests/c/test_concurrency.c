@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -295,4 +296,48 @@ TEST(concurrency_child_killed_mid_operation_leaves_parent_alone)
     CHECK_ERRNO(pk_deallocate(address, PAGE), 0);
     CHECK_INT(table_kernel_mismatches(), 0);
     CHECK_ERRNO(pk_deallocate(region, 4 * PAGE), 0);
+}
+
+/* The table's lock (lock.h) under contention: every thread's increments of
+ * a plain counter made under it survive, and threads that had to sleep for
+ * it are all woken. Three threads on this machine's two cores keep it
+ * contended, so the futex path runs. */
+struct lock_counter {
+    unsigned long value;
+    pthread_barrier_t start;
+};
+
+enum { LOCK_THREADS = 3, LOCK_ROUNDS = 50000 };
+
+static void *lock_and_count(void *argument)
+{
+    struct lock_counter *counter = argument;
+    pthread_barrier_wait(&counter->start);
+    for (int i = 0; i < LOCK_ROUNDS; i++) {
+        if (pk_table_lock() != 0)
+            abort();
+        counter->value++;
+        /* Now and then hold the lock long enough for the others to sleep. */
+        if (i % 1024 == 0)
+            sched_yield();
+        pk_table_unlock();
+    }
+    return NULL;
+}
+
+TEST(concurrency_the_table_lock_loses_no_update)
+{
+    static struct lock_counter counter;
+    counter.value = 0;
+    pthread_barrier_init(&counter.start, NULL, LOCK_THREADS);
+    pthread_t threads[LOCK_THREADS];
+    for (int i = 0; i < LOCK_THREADS; i++)
+        CHECK(pthread_create(&threads[i], NULL, lock_and_count, &counter) == 0);
+    for (int i = 0; i < LOCK_THREADS; i++)
+        pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&counter.start);
+    CHECK_INT(counter.value, (unsigned long)LOCK_THREADS * LOCK_ROUNDS);
+    /* Free again, and usable. */
+    uintptr_t region = allocate_or_die(PAGE, 0);
+    CHECK_ERRNO(pk_deallocate(region, PAGE), 0);
 }
