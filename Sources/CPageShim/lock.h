@@ -9,7 +9,7 @@
  * compare-and-exchange to take it and an exchange to give it back, both
  * inline. glibc's mutex does the same work behind two calls into libc and
  * a type dispatch, about 50 instructions more a call; measured, that was
- * about 0.7% of a one-page mprotect and of an allocate+deallocate
+ * about 0.5% of a one-page mprotect and of an allocate+deallocate
  * (BENCHMARKS.md). Only contention
  * leaves the inline path: a waiter marks the word 2 and sleeps in the
  * kernel, and a release that finds a 2 wakes one.
