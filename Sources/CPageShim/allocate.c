@@ -221,7 +221,7 @@ static int record(const struct request *request, uintptr_t start, struct resourc
     };
     if (!pk_table_insert_if_free(entry)) {
         if (resources->spares.count < 2 && pk_spares_reserve(&resources->spares, 2) != 0) {
-            resources->spares.entry[resources->spares.count++] = entry;
+            pk_spares_put_back(&resources->spares, entry);
             pk_sys_munmap(start, request->length);
             return -ENOMEM;
         }

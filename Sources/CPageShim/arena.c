@@ -239,8 +239,35 @@ static size_t run_bytes(size_t size)
     return size > SIZE_MAX - page ? 0 : (size + page - 1) & ~(page - 1);
 }
 
+#ifdef PK_TEST_SEAM
+/* Testing: how many more blocks are handed out before one is refused
+ * (-1: none is). */
+static long refuse_after = -1;
+
+void pk_arena_refuse_after(long count)
+{
+    refuse_after = count;
+}
+
+static bool refused(void)
+{
+    if (refuse_after < 0)
+        return false;
+    if (refuse_after-- > 0)
+        return false;
+    return true;
+}
+#else
+static inline bool refused(void)
+{
+    return false;
+}
+#endif
+
 void *pk_arena_alloc(size_t size)
 {
+    if (refused())
+        return NULL;
     if (size > LARGE_MAX) {
         size_t bytes = run_bytes(size);
         uintptr_t run = bytes != 0 ? alloc_run(bytes) : 0;

@@ -33,6 +33,12 @@ struct pk_arena_chunk {
 void *pk_arena_alloc(size_t size);
 /* Gives back a block; size is what was asked of pk_arena_alloc. */
 void pk_arena_free(void *block, size_t size);
+#ifdef PK_TEST_SEAM
+/* Testing, where the machine cannot be made to run out of memory on cue:
+ * count more blocks are handed out, then one is refused (NULL), then the
+ * arena behaves again; -1 cancels. */
+void pk_arena_refuse_after(long count);
+#endif
 
 struct pk_arena_usage {
     size_t in_use;    /* bytes handed out, rounded up to their size class */

@@ -408,6 +408,13 @@ struct pk_entry *pk_spares_take(struct pk_spares *spares)
     return spares->entry[--spares->count];
 }
 
+void pk_spares_put_back(struct pk_spares *spares, struct pk_entry *entry)
+{
+    if (spares->count == (int)(sizeof spares->entry / sizeof spares->entry[0]))
+        abort(); /* more put back than taken: a bug */
+    spares->entry[spares->count++] = entry;
+}
+
 void pk_spares_release(struct pk_spares *spares)
 {
     while (spares->count > 0)

@@ -162,6 +162,8 @@ unsigned long pk_table_count(void);
  * pk_spares_release gives back what was not used. */
 int pk_spares_reserve(struct pk_spares *spares, int count);
 struct pk_entry *pk_spares_take(struct pk_spares *spares);
+/* Puts back an entry taken and not used. */
+void pk_spares_put_back(struct pk_spares *spares, struct pk_entry *entry);
 void pk_spares_release(struct pk_spares *spares);
 
 struct pk_shared_name *pk_shared_name_create(const char *text);

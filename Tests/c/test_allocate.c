@@ -2,6 +2,8 @@
 /* docs/semantics.md, vm_allocate: one test per rule. */
 #include "harness.h"
 
+#include "arena.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -445,4 +447,66 @@ TEST(allocate_recovers_entries_unmapped_behind_its_back)
     CHECK_INT(info.tag, 7);
     CHECK_INT(info.size, 2 * PAGE);
     CHECK_ERRNO(pk_deallocate(region, 2 * PAGE), 0);
+}
+
+/* An allocation anywhere that the kernel places where the table still
+ * records memory unmapped behind PageKit's back: the stale record goes,
+ * the new region is what the table reports. */
+static uintptr_t stale_record(unsigned int tag)
+{
+    uintptr_t region = allocate_or_die(2 * PAGE, PK_ALLOC_TAG(tag));
+    CHECK(munmap((void *)region, 2 * PAGE) == 0);
+    return region;
+}
+
+TEST(allocate_anywhere_over_a_stale_record_replaces_it)
+{
+    uintptr_t stale = stale_record(9);
+    unsigned long entries = pk_table_count();
+    vm_address_t address = 0;
+    CHECK_KR(vm_allocate(SELF, &address, 2 * PAGE, VM_FLAGS_ANYWHERE), KERN_SUCCESS, 0);
+    if (address != stale) {
+        CHECK_ERRNO(pk_deallocate(address, 2 * PAGE), 0);
+        SKIP("the kernel placed the new pages elsewhere than the hole just left");
+    }
+    CHECK_INT(pk_table_count(), entries);
+    struct pk_region_info info = {0};
+    uintptr_t at = stale;
+    CHECK_ERRNO(pk_region(&at, &info), 0);
+    CHECK_INT(info.start, stale);
+    CHECK_INT(info.size, 2 * PAGE);
+    CHECK_INT(info.tag, 0);
+    CHECK(can_write(stale) && can_write(stale + PAGE));
+    CHECK_ERRNO(pk_deallocate(stale, 2 * PAGE), 0);
+}
+
+/* The same with no memory left to take the stale record apart: the new
+ * pages are unmapped again, the call fails with KERN_NO_SPACE (ENOMEM, as
+ * for any shortage of room), address is left alone, and the table keeps
+ * exactly what it had. */
+TEST(allocate_anywhere_over_a_stale_record_without_memory_changes_nothing)
+{
+    uintptr_t stale = stale_record(9);
+    unsigned long entries = pk_table_count();
+    vm_address_t address = 0x1234;
+    /* One entry for the new pages, then none for taking the record apart. */
+    pk_arena_refuse_after(1);
+    kern_return_t kr = vm_allocate(SELF, &address, 2 * PAGE, VM_FLAGS_ANYWHERE);
+    int error = errno;
+    pk_arena_refuse_after(-1);
+    if (kr == KERN_SUCCESS) {
+        CHECK(address != stale);
+        CHECK_ERRNO(pk_deallocate(address, 2 * PAGE), 0);
+        SKIP("the kernel placed the new pages elsewhere than the hole just left");
+    }
+    CHECK_INT(kr, KERN_NO_SPACE);
+    CHECK_INT(error, ENOMEM);
+    CHECK_INT(address, 0x1234);
+    CHECK_INT(pk_table_count(), entries);
+    char line[512];
+    maps_line(stale, line, sizeof line);
+    CHECK(line[0] == '\0'); /* nothing left mapped */
+    /* The record is still there for the next call to find and drop. */
+    CHECK_KR(vm_allocate(SELF, &address, 2 * PAGE, VM_FLAGS_ANYWHERE), KERN_SUCCESS, 0);
+    CHECK_ERRNO(pk_deallocate(address, 2 * PAGE), 0);
 }

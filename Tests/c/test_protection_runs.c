@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -202,5 +203,34 @@ TEST(runs_deallocate_and_fork_see_the_split)
     }
     int status = 0;
     CHECK(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_ERRNO(pk_deallocate(region, 8 * PAGE), 0);
+}
+
+/* A hole the table does not know of after the first page of the range:
+ * the kernel changes the first page before it finds the hole, and the
+ * fast path must put it back. KERN_INVALID_ADDRESS (ENOMEM), the first
+ * page as it was, and the table learns the hole. */
+TEST(runs_a_hole_inside_the_range_leaves_the_pages_before_it_alone)
+{
+    uintptr_t region = allocate_or_die(8 * PAGE, 0);
+    CHECK(munmap((void *)(region + 4 * PAGE), PAGE) == 0);
+    CHECK_KR(vm_protect(mach_task_self(), region + 3 * PAGE, 2 * PAGE, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS,
+             ENOMEM);
+    CHECK(can_write(region + 3 * PAGE));
+    char line[512];
+    maps_line(region + 3 * PAGE, line, sizeof line);
+    CHECK(strstr(line, " rw-p ") != NULL);
+    check_region(region, 4 * PAGE, PK_PROT_DEFAULT, PK_PROT_ALL);
+    CHECK_INT(region_at(region + 4 * PAGE).size, 0);
+    check_region(region + 5 * PAGE, 3 * PAGE, PK_PROT_DEFAULT, PK_PROT_ALL);
+
+    /* The same over a pending run: the run keeps its protection. */
+    CHECK_ERRNO(pk_protect(region + PAGE, 2 * PAGE, false, PK_PROT_READ), 0);
+    CHECK(munmap((void *)(region + 2 * PAGE), PAGE) == 0);
+    CHECK_KR(vm_protect(mach_task_self(), region + PAGE, 2 * PAGE, FALSE, VM_PROT_NONE), KERN_INVALID_ADDRESS,
+             ENOMEM);
+    CHECK(can_read(region + PAGE) && !can_write(region + PAGE));
+    check_region(region + PAGE, PAGE, PK_PROT_READ, PK_PROT_ALL);
+    CHECK_INT(region_at(region + 2 * PAGE).size, 0);
     CHECK_ERRNO(pk_deallocate(region, 8 * PAGE), 0);
 }
