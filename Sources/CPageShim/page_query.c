@@ -215,13 +215,13 @@ static int count_from_smaps(int pid, uintptr_t start, uintptr_t end, struct pk_p
     double share = 0;
     unsigned long long kib;
     while (fgets(line, sizeof line, smaps) != NULL) {
+        /* A mapping's first line starts its figures; the others are
+         * "Name: value" lines. */
         struct pk_kernel_mapping mapping;
-        if (strchr(line, ':') == NULL || strchr(line, '-') < strchr(line, ' ')) {
-            if (pk_kernel_maps_parse_line(line, &mapping)) {
-                uintptr_t from = mapping.start > start ? mapping.start : start;
-                uintptr_t to = mapping.end < end ? mapping.end : end;
-                share = to > from ? (double)(to - from) / (double)(mapping.end - mapping.start) : 0;
-            }
+        if (pk_kernel_maps_parse_line(line, &mapping)) {
+            uintptr_t from = mapping.start > start ? mapping.start : start;
+            uintptr_t to = mapping.end < end ? mapping.end : end;
+            share = to > from ? (double)(to - from) / (double)(mapping.end - mapping.start) : 0;
             continue;
         }
         if (share == 0)

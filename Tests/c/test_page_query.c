@@ -187,3 +187,27 @@ TEST(page_query_paged_out)
     CHECK(has_pattern(region, PAGE, 8));
     CHECK_KR(vm_deallocate(SELF, region, PAGE), KERN_SUCCESS, 0);
 }
+
+/* Above 2^18 pages the counts come from smaps, which
+ * the kernel sums per mapping: they must still be the pages written. */
+TEST(page_query_counts_of_a_large_range)
+{
+    size_t pages = ((size_t)1 << 18) + 64;
+    uintptr_t area = remote_reservation(pages * PAGE), region = area;
+    kern_return_t kr = vm_allocate(SELF, &region, pages * PAGE, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE);
+    if (kr == KERN_NO_SPACE)
+        SKIP("this machine will not map a range this large (overcommit)");
+    CHECK_INT(kr, KERN_SUCCESS);
+    for (size_t page = 0; page < pages; page += 256)
+        ((volatile char *)region)[page * PAGE] = 1;
+    size_t written = (pages + 255) / 256;
+    struct pk_page_counts counts = {0};
+    CHECK_ERRNO(pk_page_counts(region, pages * PAGE, &counts), 0);
+    CHECK_INT(counts.resident, written);
+    CHECK_INT(counts.dirty, written);
+    CHECK_INT(counts.swapped, 0);
+    /* Half the range: its share of the mapping's pages. */
+    CHECK_ERRNO(pk_page_counts(region, pages / 2 * PAGE, &counts), 0);
+    CHECK(counts.resident >= written / 2 - 1 && counts.resident <= written / 2 + 1);
+    CHECK_KR(vm_deallocate(SELF, region, pages * PAGE), KERN_SUCCESS, 0);
+}
