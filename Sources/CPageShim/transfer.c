@@ -124,6 +124,20 @@ static int move_bytes(uintptr_t source, size_t size, uintptr_t destination)
     return error;
 }
 
+/* Up to PK_SMALL_TRANSFER bytes XNU copies through a buffer in the
+ * kernel, so a source that faults leaves the destination untouched. PageKit
+ * moves them through a buffer of its own, which the table lock, held by
+ * every transfer, keeps to one call at a time. */
+static unsigned char small_buffer[PK_SMALL_TRANSFER];
+
+static int move_transfer(uintptr_t source, size_t size, uintptr_t destination)
+{
+    if (size > PK_SMALL_TRANSFER)
+        return move_bytes(source, size, destination);
+    int error = move_bytes(source, size, (uintptr_t)small_buffer);
+    return error != 0 ? error : move_bytes((uintptr_t)small_buffer, size, destination);
+}
+
 int pk_snapshot_pages(uintptr_t start, uintptr_t end, uintptr_t copy)
 {
     pk_objects_prepare_read(start, end);
@@ -189,7 +203,7 @@ static int transfer(uintptr_t source, size_t size, uintptr_t destination, int so
     bool volatile_pages = false;
     int refused = check_both(source, size, destination, source_error, false, &volatile_pages), fault = 0;
     if (refused == 0 && !volatile_pages) {
-        error = move_bytes(source, size, destination);
+        error = move_transfer(source, size, destination);
         fault = error == -ENODATA || error == -EFAULT ? error : 0;
     }
     /* A refusal, a fault, or volatile pages (whose first words PageKit
@@ -205,7 +219,7 @@ static int transfer(uintptr_t source, size_t size, uintptr_t destination, int so
             error = fault;
         else
             error = volatile_pages ? move_through_snapshot(source, size, destination)
-                                   : move_bytes(source, size, destination);
+                                   : move_transfer(source, size, destination);
     }
     /* A source that faulted is one that cannot be read. */
     if (error == -ENODATA)

@@ -355,9 +355,14 @@ static void check_faulting_pages(uintptr_t start, const char *what)
     uintptr_t region = allocate_or_die(4 * PAGE, 0);
     fill_pattern(region, 4 * PAGE, 5);
     mach_vm_size_t outsize = 0;
-    /* From them: the copy stops at the fault, and the call says so. */
+    /* From them: the copy stops at the fault, and the call says so. Up to
+     * XNU's small-transfer size nothing reaches the destination, which
+     * XNU fills from a buffer of its own only once the source was read. */
     CHECK_KR(mach_vm_read_overwrite(SELF, start, 3 * PAGE, region, &outsize), KERN_INVALID_ADDRESS, EFAULT);
+    if (3 * PAGE <= PK_SMALL_TRANSFER)
+        CHECK(has_pattern(region, 4 * PAGE, 5));
     CHECK_KR(mach_vm_copy(SELF, start + PAGE - 8, 16, region), KERN_INVALID_ADDRESS, EFAULT);
+    CHECK(has_pattern(region, 4 * PAGE, 5));
     /* Into them. */
     CHECK_KR(mach_vm_copy(SELF, region, 3 * PAGE, start), KERN_INVALID_ADDRESS, EFAULT);
     CHECK_KR(mach_vm_write(SELF, start + PAGE, (vm_offset_t)region, 8), KERN_INVALID_ADDRESS, EFAULT);
@@ -605,7 +610,10 @@ static void *copy_with_signals_blocked(void *argument)
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     uintptr_t region = allocate_or_die(3 * PAGE, 0);
     mach_vm_size_t outsize = 0;
+    fill_pattern(region, 3 * PAGE, 6);
     CHECK_KR(mach_vm_read_overwrite(SELF, start, 3 * PAGE, region, &outsize), KERN_INVALID_ADDRESS, EFAULT);
+    if (3 * PAGE <= PK_SMALL_TRANSFER)
+        CHECK(has_pattern(region, 3 * PAGE, 6));
     CHECK_KR(mach_vm_copy(SELF, region, 2 * PAGE, region + 8), KERN_SUCCESS, 0);
     CHECK_KR(vm_deallocate(SELF, region, 3 * PAGE), KERN_SUCCESS, 0);
     return NULL;
