@@ -72,7 +72,9 @@ bool pk_segment_private_anonymous(const struct pk_segment *segment)
     struct pk_kernel_mapping mapping;
     if (segment->entry != NULL)
         return segment->entry->backing == NULL;
-    return pk_kernel_mapping(segment->start, &mapping) == 0 && mapping.anonymous;
+    /* The heap and the stacks are private anonymous memory too, as XNU
+     * sees any memory without a file behind it. */
+    return pk_kernel_mapping(segment->start, &mapping) == 0 && !mapping.shared && !mapping.file;
 }
 
 int pk_zero_segment(const struct pk_segment *segment)

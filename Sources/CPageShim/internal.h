@@ -241,6 +241,7 @@ struct pk_kernel_mapping {
     unsigned int protection;
     bool shared;
     bool anonymous; /* private, no file, and not [heap], [stack] or the like */
+    bool file;      /* a file's pages (a memfd's too) */
     char name[256];
 };
 int pk_kernel_mapping(uintptr_t address, struct pk_kernel_mapping *mapping);

@@ -109,6 +109,7 @@ static int query(int fd, uintptr_t address, struct pk_kernel_mapping *mapping)
     mapping->protection = query_protection(request.vma_flags);
     mapping->shared = (request.vma_flags & PROCMAP_QUERY_VMA_SHARED) != 0;
     mapping->anonymous = anonymous(mapping->shared, request.inode, mapping->name);
+    mapping->file = request.inode != 0;
     return 0;
 }
 
@@ -134,6 +135,7 @@ bool pk_kernel_maps_parse_line(const char *line, struct pk_kernel_mapping *mappi
     memcpy(mapping->name, name, length);
     mapping->name[length] = '\0';
     mapping->anonymous = anonymous(mapping->shared, inode, mapping->name);
+    mapping->file = inode != 0;
     return true;
 }
 

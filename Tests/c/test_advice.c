@@ -227,3 +227,28 @@ TEST(advice_killpages_and_zero_spare_shared_and_file_pages)
     CHECK_KR(vm_deallocate(SELF, region, PAGE), KERN_SUCCESS, 0);
     CHECK_KR(mach_vm_deallocate(SELF, view, PAGE), KERN_SUCCESS, 0);
 }
+
+/* The heap is anonymous memory, whatever its name in /proc/self/maps:
+ * ZERO zeros it and KILLPAGES discards it, as XNU does for any object
+ * without a file behind it. */
+TEST(advice_zero_and_killpages_reach_the_heap)
+{
+    void *block = NULL;
+    /* Small enough for malloc to carve it out of the brk heap. */
+    CHECK(posix_memalign(&block, PAGE, 4 * PAGE) == 0);
+    uintptr_t heap = (uintptr_t)block;
+    char line[512];
+    maps_line(heap, line, sizeof line);
+    if (strstr(line, "[heap]") == NULL) {
+        free(block);
+        SKIP("malloc placed the block outside [heap] here");
+    }
+    memset(block, 0x5a, 4 * PAGE);
+    CHECK_KR(mach_vm_behavior_set(SELF, heap + PAGE, PAGE, VM_BEHAVIOR_ZERO), KERN_SUCCESS, 0);
+    CHECK_INT(((volatile unsigned char *)heap)[PAGE], 0);
+    CHECK_INT(((volatile unsigned char *)heap)[2 * PAGE], 0x5a);
+    CHECK_KR(mach_vm_msync(SELF, heap + 2 * PAGE, PAGE, VM_SYNC_KILLPAGES), KERN_SUCCESS, 0);
+    CHECK_INT(((volatile unsigned char *)heap)[2 * PAGE], 0);
+    CHECK_INT(((volatile unsigned char *)heap)[3 * PAGE], 0x5a);
+    free(block);
+}
