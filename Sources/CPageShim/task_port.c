@@ -312,9 +312,10 @@ int pk_task_write(pk_task_t task, uintptr_t address, const void *data, size_t si
                             ? pk_sys_mmap(0, end - start, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
                             : -EFAULT;
         if (copy < 0)
-            error = (int)copy;
-        else if ((error = pk_table_lock()) == 0) {
+            error = copy == -EFAULT ? -EBADMSG : -EAGAIN;
+        else
             snapshot = (uintptr_t)copy;
+        if (error == 0 && (error = pk_table_lock()) == 0) {
             error = pk_snapshot_pages(start, end, snapshot);
             pk_table_unlock();
             if (error == -ENODATA || error == -EFAULT)

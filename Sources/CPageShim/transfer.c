@@ -103,7 +103,8 @@ static int kernel_copy(uintptr_t source, size_t size, uintptr_t destination)
 /* Moves size bytes as memmove does: under the fault guard, else in the
  * kernel (through a bounce when the ranges overlap). 0; -ENODATA when a
  * page of the source faulted meanwhile, -EFAULT when one of the
- * destination did (or the kernel's copy failed); -ENOMEM. */
+ * destination did (or the kernel's copy failed); -EAGAIN when PageKit
+ * could not map its bounce (KERN_RESOURCE_SHORTAGE). */
 static int move_bytes(uintptr_t source, size_t size, uintptr_t destination)
 {
     int error = pk_fault_guard_move(destination, source, size);
@@ -116,7 +117,7 @@ static int move_bytes(uintptr_t source, size_t size, uintptr_t destination)
         return -EFAULT;
     intptr_t bounce = pk_sys_mmap(0, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
     if (bounce < 0)
-        return -ENOMEM;
+        return -EAGAIN;
     error = kernel_copy(source, size, (uintptr_t)bounce);
     if (error == 0 && kernel_copy((uintptr_t)bounce, size, destination) != 0)
         error = -EFAULT;
@@ -157,7 +158,7 @@ static int move_through_snapshot(uintptr_t source, size_t size, uintptr_t destin
         return -EFAULT;
     intptr_t snapshot = pk_sys_mmap(0, end - start, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
     if (snapshot < 0)
-        return -ENOMEM;
+        return -EAGAIN;
     int error = pk_snapshot_pages(start, end, (uintptr_t)snapshot);
     if (error == 0)
         error = move_bytes((uintptr_t)snapshot + (source - start), size, destination);

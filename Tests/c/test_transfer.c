@@ -297,6 +297,25 @@ TEST(transfer_read_of_volatile_memory_carries_the_users_bytes)
     CHECK_KR(vm_deallocate(SELF, object, 2 * PAGE), KERN_SUCCESS, 0);
 }
 
+/* The copy aside that volatile pages need cannot be mapped: a resource
+ * shortage, and the destination untouched. */
+TEST(transfer_from_volatile_memory_without_room_for_the_copy_aside)
+{
+    uintptr_t object = allocate_or_die(2 * PAGE, PK_ALLOC_PURGEABLE);
+    uintptr_t destination = allocate_or_die(2 * PAGE, 0);
+    fill_pattern(object, 2 * PAGE, 45);
+    fill_pattern(destination, 2 * PAGE, 46);
+    int state = VM_PURGABLE_VOLATILE;
+    CHECK_KR(vm_purgable_control(SELF, object, VM_PURGABLE_SET_STATE, &state), KERN_SUCCESS, 0);
+    pk_sys_inject(PK_SYS_MMAP, ENOMEM, 0, 1);
+    CHECK_KR(mach_vm_copy(SELF, object, 2 * PAGE, destination), KERN_RESOURCE_SHORTAGE, EAGAIN);
+    pk_sys_inject_clear();
+    CHECK(has_pattern(destination, 2 * PAGE, 46));
+    CHECK_KR(mach_vm_copy(SELF, object, 2 * PAGE, destination), KERN_SUCCESS, 0);
+    CHECK_KR(vm_deallocate(SELF, destination, 2 * PAGE), KERN_SUCCESS, 0);
+    CHECK_KR(vm_deallocate(SELF, object, 2 * PAGE), KERN_SUCCESS, 0);
+}
+
 /* Into shared pages: every view sees the bytes. Out of memory unmapped
  * behind PageKit's back: a bad address, not a fault. */
 TEST(transfer_shared_views_and_memory_unmapped_behind_pagekits_back)
