@@ -44,6 +44,9 @@
 #ifndef BUS_MCEERR_AO
 #define BUS_MCEERR_AO 5
 #endif
+#ifndef SEGV_MTEAERR
+#define SEGV_MTEAERR 8
+#endif
 
 /* The copy a thread is making: where to return to, the two ranges a fault
  * of which is the copy's own, and what the fault left to undo. */
@@ -51,8 +54,10 @@ struct guard {
     sigjmp_buf resume;
     uintptr_t source, destination;
     size_t size;
-    bool source_faulted;
-    stack_t disarmed; /* an alternate stack the fault's delivery disarmed */
+    /* Set by the handler and read after the jump back, so volatile
+     * (C11 7.13.2.1). */
+    volatile bool source_faulted;
+    volatile stack_t disarmed; /* an alternate stack the fault's delivery disarmed */
 };
 
 /* Initial-exec: the handler sees every fault of the process, and must not
@@ -72,11 +77,13 @@ static bool within(uintptr_t address, uintptr_t start, size_t size)
 }
 
 /* A signal the kernel sends once, which returning from the handler does
- * not raise again: one sent by kill() and the like, or a report of memory
- * found broken in the background. */
+ * not raise again: one sent by kill() and the like, a report of memory
+ * found broken in the background, or arm64's asynchronous tag-check
+ * fault, reported after the access that caused it. */
 static bool sent_once(int number, const siginfo_t *info)
 {
-    return info->si_code <= 0 || (number == SIGBUS && info->si_code == BUS_MCEERR_AO);
+    return info->si_code <= 0 || (number == SIGBUS && info->si_code == BUS_MCEERR_AO) ||
+           (number == SIGSEGV && info->si_code == SEGV_MTEAERR);
 }
 
 /* Hands a signal that is not the guard's to the action that was in place
@@ -171,16 +178,21 @@ void pk_fault_guard_forget(void)
 #endif
 
 /* Whether a fault in this thread would reach the guard now: neither
- * signal blocked here, and the guard the handler of both. */
+ * signal blocked here, and the guard the handler of both. The mask comes
+ * first: a thread that blocks them (a crash handler, often) never has the
+ * guard installed on its behalf. */
 static bool guarding(void)
 {
-    install();
     sigset_t mask;
     if (pthread_sigmask(SIG_BLOCK, NULL, &mask) != 0)
         return false;
+    for (int kind = 0; kind < KINDS; kind++)
+        if (sigismember(&mask, signals[kind]))
+            return false;
+    install();
     for (int kind = 0; kind < KINDS; kind++) {
         struct sigaction now;
-        if (sigismember(&mask, signals[kind]) || sigaction(signals[kind], NULL, &now) != 0 || !is_guard(&now))
+        if (sigaction(signals[kind], NULL, &now) != 0 || !is_guard(&now))
             return false;
     }
     return true;
@@ -192,8 +204,9 @@ int pk_fault_guard_move(uintptr_t destination, uintptr_t source, size_t size)
         return -ENOTSUP;
     struct guard guard = {.source = source, .destination = destination, .size = size};
     if (sigsetjmp(guard.resume, 0) != 0) {
-        if (guard.disarmed.ss_sp != NULL)
-            sigaltstack(&guard.disarmed, NULL);
+        stack_t disarmed = guard.disarmed;
+        if (disarmed.ss_sp != NULL)
+            sigaltstack(&disarmed, NULL);
         return guard.source_faulted ? -ENODATA : -EFAULT;
     }
     current = &guard;
