@@ -284,6 +284,12 @@ static int check_here(void *unused, uintptr_t address, size_t size)
 static int copy_here(void *unused, uintptr_t address, size_t size, uintptr_t destination)
 {
     (void)unused;
+    /* The fresh pages were mapped after the source was checked: if they
+     * lie among its pages, another thread unmapped them meanwhile, and the
+     * source is not there to read. */
+    uintptr_t start = pk_trunc(address), end;
+    if (!pk_round(address + size, &end) || (destination < end && start < destination + size))
+        return -EFAULT;
     return pk_copy(address, size, destination);
 }
 
