@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <unistd.h>
@@ -68,6 +69,13 @@ int pk_descriptor_duplicate(int fd)
     if (copy < 0)
         copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     return copy >= 0 ? copy : -errno;
+}
+
+FILE *pk_descriptor_reopen(int fd)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return fopen(path, "re");
 }
 
 int pk_descriptor_memfd(const char *name, uint64_t size)

@@ -140,6 +140,11 @@ void pk_object_destroy(struct pk_object *object);
 int pk_descriptor_memfd(const char *name, uint64_t size);
 int pk_descriptor_keep(int fd, bool make_room);
 int pk_descriptor_duplicate(int fd);
+/* A new open of the same /proc file as fd, with a file position of its own
+ * (a duplicate shares fd's, which another thread may be moving): a stream
+ * read from its start that no other call disturbs. The same process's file
+ * whatever has become of its PID, with the access checked again. */
+FILE *pk_descriptor_reopen(int fd);
 /* Shared backings (backing.c): a memfd of size bytes, with no references
  * yet; NULL with *error set on failure. */
 struct pk_backing *pk_backing_create(uint64_t size, int *error);

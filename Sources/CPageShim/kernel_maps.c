@@ -177,16 +177,10 @@ int pk_kernel_mapping_in(int maps, uintptr_t address, struct pk_kernel_mapping *
         if (error != -ENOTTY && error != -EINVAL)
             return error;
     }
-    /* Without PROCMAP_QUERY: the whole file, read again from its start. */
-    int copy = dup(maps);
-    FILE *file = copy >= 0 ? fdopen(copy, "re") : NULL;
-    if (file == NULL) {
-        if (copy >= 0)
-            close(copy);
-        return -EIO;
-    }
-    rewind(file);
-    return scan_file(file, address, mapping);
+    /* Without PROCMAP_QUERY: the whole file, read from its start through
+     * an open of its own, which another thread's scan cannot move. */
+    FILE *file = pk_descriptor_reopen(maps);
+    return file != NULL ? scan_file(file, address, mapping) : -EIO;
 }
 
 void pk_kernel_maps_force_scan(bool force)

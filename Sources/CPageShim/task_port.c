@@ -430,18 +430,14 @@ int pk_task_vm_info_of(pk_task_t task, struct pk_task_vm_info *info)
     int error = hold(task, &held);
     if (error)
         return error;
-    /* The FILEs take the held descriptors over, and close them. */
-    FILE *status = fdopen(held.status, "re"), *maps = status != NULL ? fdopen(held.maps, "re") : NULL;
-    if (status != NULL)
-        held.status = -1;
-    if (maps != NULL)
-        held.maps = -1;
-    /* The duplicates share their offsets with the port's: from the start. */
-    if (status != NULL && maps != NULL) {
-        rewind(status);
-        rewind(maps);
-    }
-    error = status == NULL || maps == NULL ? -EMFILE : pk_vm_info_from(status, maps, info);
+    /* Read from their starts through opens of their own: the held
+     * descriptors share their positions with the port's, which another
+     * thread's call may be moving. */
+    FILE *status = pk_descriptor_reopen(held.status), *maps = status != NULL ? pk_descriptor_reopen(held.maps) : NULL;
+    if (status == NULL || maps == NULL)
+        error = alive(held.maps) ? -EMFILE : -ESRCH;
+    else
+        error = pk_vm_info_from(status, maps, info);
     if (status != NULL)
         fclose(status);
     if (maps != NULL)

@@ -7,6 +7,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,4 +212,50 @@ TEST(task_read_port_cannot_write)
     waitpid(child.pid, NULL, 0);
     close(child.to_child);
     close(child.from_child);
+}
+
+/* Two threads asking about one task at once: each answer is whole. The
+ * port's files are shared by every call on it, so a call must not read
+ * them through a position another call is moving (with PROCMAP_QUERY and
+ * with the maps file scanned, as on kernels before 6.11). */
+struct asking {
+    mach_port_name_t task;
+    uintptr_t region;
+    int wrong;
+};
+
+static void *ask_about_the_task(void *argument)
+{
+    struct asking *asking = argument;
+    for (int i = 0; i < 300; i++) {
+        task_vm_info_data_t info;
+        mach_msg_type_number_t count = TASK_VM_INFO_COUNT;
+        if (task_info(asking->task, TASK_VM_INFO, (task_info_t)&info, &count) != KERN_SUCCESS ||
+            info.virtual_size == 0 || info.resident_size == 0)
+            __atomic_fetch_add(&asking->wrong, 1, __ATOMIC_RELAXED);
+        struct pk_region_info region;
+        uintptr_t at = asking->region;
+        if (pk_task_region(asking->task, &at, &region) != 0 || region.start != asking->region)
+            __atomic_fetch_add(&asking->wrong, 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+TEST(task_answers_stay_whole_when_threads_ask_at_once)
+{
+    struct child child = start_child();
+    struct asking asking = {MACH_PORT_NULL, child.region, 0};
+    CHECK_KR(task_for_pid(SELF, child.pid, &asking.task), KERN_SUCCESS, 0);
+    for (int scan = 0; scan < 2; scan++) {
+        pk_kernel_maps_force_scan(scan == 1);
+        pthread_t threads[2];
+        for (int i = 0; i < 2; i++)
+            CHECK(pthread_create(&threads[i], NULL, ask_about_the_task, &asking) == 0);
+        for (int i = 0; i < 2; i++)
+            pthread_join(threads[i], NULL);
+        pk_kernel_maps_force_scan(false);
+        CHECK_INT(asking.wrong, 0);
+    }
+    CHECK_KR(mach_port_deallocate(SELF, asking.task), KERN_SUCCESS, 0);
+    CHECK_INT(finish_child(&child), 1); /* nothing was written for it to find */
 }
