@@ -225,28 +225,32 @@ int pk_copy_pages_to_file(uintptr_t start, uintptr_t end, int fd, uint64_t offse
     return copy_pages(start, end, &sink, NULL);
 }
 
-/* Maps the backing over each entry of [start, end), with its protection.
- * On failure, puts private copies back over the entries already replaced
- * (the backing holds their contents). */
+/* Maps the backing over each entry of [start, end), with its protection;
+ * a new mapping is not locked, so wired pages are locked again. On
+ * failure, puts private copies back over the entries already replaced
+ * (the backing holds their contents), wired ones locked again too. */
 static int replace(uintptr_t start, uintptr_t end, const struct pk_backing *backing)
 {
     for (struct pk_entry *entry = pk_table_ceiling(start); entry != NULL && entry->start < end;
          entry = pk_table_next(entry)) {
         intptr_t mapped = pk_sys_mmap_file(entry->start, entry->end - entry->start, entry->protection,
                                            MAP_SHARED | MAP_FIXED, backing->fd, entry->start - start);
-        /* A new mapping is not locked: wired pages are locked again. */
-        if (mapped >= 0 && entry->wired > 0)
-            pk_sys_mlock(entry->start, entry->end - entry->start);
-        if (mapped >= 0)
+        int error = mapped < 0 ? (int)mapped : 0;
+        if (error == 0 && entry->wired > 0)
+            error = pk_sys_mlock(entry->start, entry->end - entry->start);
+        if (error == 0)
             continue;
-        for (struct pk_entry *undo = pk_table_ceiling(start); undo != entry; undo = pk_table_next(undo)) {
+        struct pk_entry *stop = mapped >= 0 ? pk_table_next(entry) : entry;
+        for (struct pk_entry *undo = pk_table_ceiling(start); undo != stop; undo = pk_table_next(undo)) {
             size_t length = undo->end - undo->start;
             pk_sys_mmap(undo->start, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
             if (pk_sys_pread_all(backing->fd, (void *)undo->start, length, undo->start - start) != 0)
                 memset((void *)undo->start, 0, length);
             pk_sys_mprotect(undo->start, length, undo->protection);
+            if (undo->wired > 0)
+                pk_sys_mlock(undo->start, length);
         }
-        return (int)mapped;
+        return error;
     }
     return 0;
 }

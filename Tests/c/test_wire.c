@@ -188,3 +188,27 @@ TEST(wire_survives_the_first_share)
     CHECK_INT(locked_bytes(region), 0);
     CHECK_KR(vm_deallocate(SELF, region, 2 * PAGE), KERN_SUCCESS, 0);
 }
+
+/* The first share of wired memory cannot lock its new pages (injected:
+ * the limit a kernel could reach meanwhile): the share fails with the
+ * kernel's code and the memory stays private, with its bytes, wired and
+ * locked. */
+TEST(wire_a_share_that_cannot_lock_changes_nothing)
+{
+    uintptr_t region = allocate_or_die(2 * PAGE, 0);
+    fill_pattern(region, 2 * PAGE, 33);
+    CHECK_KR(mach_vm_wire(HOST, SELF, region, 2 * PAGE, VM_PROT_READ), KERN_SUCCESS, 0);
+    pk_sys_inject(PK_SYS_MLOCK, EAGAIN, 0, 1);
+    CHECK_KR(mach_vm_inherit(SELF, region, 2 * PAGE, VM_INHERIT_SHARE), KERN_RESOURCE_SHORTAGE, EAGAIN);
+    pk_sys_inject_clear();
+    struct pk_region_info info = {0};
+    uintptr_t at = region;
+    CHECK_ERRNO(pk_region(&at, &info), 0);
+    CHECK(!(info.flags & PK_REGION_SHARED));
+    CHECK_INT(info.inheritance, PK_INHERIT_COPY);
+    CHECK_INT(wirings(region), 1);
+    CHECK_INT(locked_bytes(region), 2 * PAGE);
+    CHECK(has_pattern(region, 2 * PAGE, 33));
+    CHECK_KR(mach_vm_wire(HOST, SELF, region, 2 * PAGE, VM_PROT_NONE), KERN_SUCCESS, 0);
+    CHECK_KR(vm_deallocate(SELF, region, 2 * PAGE), KERN_SUCCESS, 0);
+}
