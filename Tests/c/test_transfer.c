@@ -452,17 +452,28 @@ static void copy_once(void)
     CHECK_KR(vm_deallocate(SELF, region, 2 * PAGE), KERN_SUCCESS, 0);
 }
 
-static void guard_passes_other_faults_on(void)
+/* A program's handler for SIGSEGV, put in place before PageKit's first
+ * copy, which then installs the guard over it (the order matters: the
+ * guard takes the handler in place when it installs itself); then a
+ * fault outside any copy, on a page of nobody's, which must reach the
+ * program's handler. The page. */
+static uintptr_t fault_outside_a_copy(void (*handler)(int, siginfo_t *, void *))
 {
-    struct sigaction mine = {.sa_sigaction = earlier_handler, .sa_flags = SA_SIGINFO};
+    struct sigaction mine = {.sa_sigaction = handler, .sa_flags = SA_SIGINFO};
     CHECK(sigaction(SIGSEGV, &mine, NULL) == 0);
     pk_fault_guard_forget();
     copy_once();
     struct sigaction now;
-    CHECK(sigaction(SIGSEGV, NULL, &now) == 0 && now.sa_sigaction != earlier_handler);
+    CHECK(sigaction(SIGSEGV, NULL, &now) == 0 && now.sa_sigaction != handler);
     uintptr_t inaccessible = foreign_map(PAGE, PROT_NONE);
     if (sigsetjmp(earlier_resume, 1) == 0)
         *(volatile char *)(inaccessible + 5) = 1;
+    return inaccessible;
+}
+
+static void guard_passes_other_faults_on(void)
+{
+    uintptr_t inaccessible = fault_outside_a_copy(earlier_handler);
     CHECK_INT(earlier_calls, 1);
     CHECK(earlier_address == inaccessible + 5);
     /* A guarded copy's own fault never reaches it. */
@@ -655,13 +666,7 @@ static void guard_stands_aside_in_a_crash_handler(void)
 {
     struct stranger_pages file = truncated_file_pages();
     crash_handler_source = file.start;
-    struct sigaction mine = {.sa_sigaction = crash_handler, .sa_flags = SA_SIGINFO};
-    CHECK(sigaction(SIGSEGV, &mine, NULL) == 0);
-    pk_fault_guard_forget();
-    copy_once();
-    uintptr_t inaccessible = foreign_map(PAGE, PROT_NONE);
-    if (sigsetjmp(earlier_resume, 1) == 0)
-        *(volatile char *)inaccessible = 1;
+    fault_outside_a_copy(crash_handler);
     CHECK_INT(crash_handler_result, KERN_INVALID_ADDRESS);
     drop_stranger_pages(file);
 }
@@ -696,13 +701,7 @@ static void guard_keeps_the_earlier_stack(void)
     void *alternate = malloc(size);
     stack_t stack = {.ss_sp = alternate, .ss_size = size, .ss_flags = 0};
     CHECK(sigaltstack(&stack, NULL) == 0);
-    struct sigaction mine = {.sa_sigaction = where_am_i, .sa_flags = SA_SIGINFO};
-    CHECK(sigaction(SIGSEGV, &mine, NULL) == 0);
-    pk_fault_guard_forget();
-    copy_once();
-    uintptr_t inaccessible = foreign_map(PAGE, PROT_NONE);
-    if (sigsetjmp(earlier_resume, 1) == 0)
-        *(volatile char *)inaccessible = 1;
+    fault_outside_a_copy(where_am_i);
     CHECK(handler_stack != 0);
     CHECK(!(handler_stack >= (uintptr_t)alternate && handler_stack < (uintptr_t)alternate + size));
 }
