@@ -401,6 +401,29 @@ static void check_faulting_pages(uintptr_t start, const char *what)
     CHECK_KR(vm_deallocate(SELF, region, 4 * PAGE), KERN_SUCCESS, 0);
 }
 
+/* The same beyond XNU's small-transfer size, where a page the kernel's
+ * maps allow but that faults gives the fault's own code: a file's pages
+ * past its end, in the source, in the destination, and as mach_vm_write's
+ * data. */
+TEST(transfer_large_faults_after_the_check)
+{
+    size_t pages = PK_SMALL_TRANSFER / PAGE + 3;
+    int fd = memfd_create("pagekit-test-truncated-large", MFD_CLOEXEC);
+    CHECK(fd >= 0 && ftruncate(fd, (off_t)(pages * PAGE)) == 0);
+    void *mapped = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(mapped != MAP_FAILED);
+    uintptr_t file = (uintptr_t)mapped;
+    CHECK(ftruncate(fd, (off_t)PAGE) == 0);
+    uintptr_t region = allocate_or_die(pages * PAGE, 0);
+    CHECK_KR(mach_vm_copy(SELF, file, pages * PAGE, region), KERN_INVALID_ADDRESS, EFAULT);
+    CHECK_KR(mach_vm_copy(SELF, region, pages * PAGE, file), KERN_INVALID_ADDRESS, EFAULT);
+    CHECK_KR(mach_vm_write(SELF, region, (vm_offset_t)file, (mach_msg_type_number_t)(pages * PAGE)),
+             MACH_SEND_INVALID_MEMORY, EBADMSG);
+    CHECK_KR(vm_deallocate(SELF, region, pages * PAGE), KERN_SUCCESS, 0);
+    munmap(mapped, pages * PAGE);
+    close(fd);
+}
+
 TEST(transfer_a_page_that_faults_after_the_check_is_an_error_not_a_signal)
 {
     struct stranger_pages file = truncated_file_pages();
@@ -820,6 +843,26 @@ TEST(transfer_other_tasks_are_dead_ports)
 
 /* One process_vm_readv moves at most about 2 GiB: a larger copy goes on
  * until it is done, rather than failing half-way. */
+/* Copies with both fault signals blocked, so that the bytes move in the
+ * kernel, where one process_vm_readv moves at most about 2 GiB. */
+struct blocked_copy {
+    uintptr_t source, destination;
+    size_t size;
+    kern_return_t result;
+};
+
+static void *copy_with_faults_blocked(void *argument)
+{
+    struct blocked_copy *copy = argument;
+    sigset_t faults;
+    sigemptyset(&faults);
+    sigaddset(&faults, SIGSEGV);
+    sigaddset(&faults, SIGBUS);
+    pthread_sigmask(SIG_BLOCK, &faults, NULL);
+    copy->result = mach_vm_copy(SELF, copy->source, copy->size, copy->destination);
+    return NULL;
+}
+
 TEST(transfer_beyond_two_gibibytes)
 {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -841,6 +884,14 @@ TEST(transfer_beyond_two_gibibytes)
     CHECK_KR(mach_vm_copy(SELF, source, size, destination), KERN_SUCCESS, 0);
     CHECK_INT(((volatile unsigned char *)destination)[size - 1], 0x5A);
     CHECK_INT(((volatile unsigned char *)destination)[0], 0xA5);
+    /* Again in the kernel, past its limit for one call. */
+    ((volatile unsigned char *)source)[size - 1] = 0x5B;
+    struct blocked_copy copy = {source, destination, size, -1};
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, copy_with_faults_blocked, &copy) == 0);
+    pthread_join(thread, NULL);
+    CHECK_INT(copy.result, KERN_SUCCESS);
+    CHECK_INT(((volatile unsigned char *)destination)[size - 1], 0x5B);
     CHECK_KR(vm_deallocate(SELF, source, size), KERN_SUCCESS, 0);
     CHECK_KR(vm_deallocate(SELF, destination, size), KERN_SUCCESS, 0);
 #endif
