@@ -63,8 +63,11 @@ int pk_task_vm_info(struct pk_task_vm_info *info)
 {
     if (info == NULL)
         return -EINVAL;
-    FILE *status = fopen("/proc/self/status", "re"), *maps = fopen("/proc/self/maps", "re");
-    int error = status == NULL || maps == NULL ? -errno : pk_vm_info_from(status, maps, info);
+    FILE *status = fopen("/proc/self/status", "re");
+    int error = status == NULL ? -errno : 0;
+    FILE *maps = error == 0 ? fopen("/proc/self/maps", "re") : NULL;
+    if (error == 0)
+        error = maps == NULL ? -errno : pk_vm_info_from(status, maps, info);
     if (status != NULL)
         fclose(status);
     if (maps != NULL)

@@ -80,7 +80,9 @@ TEST(purgeable_rule2_unknown_state_bits)
     CHECK_KR(vm_purgable_control(SELF, object, VM_PURGABLE_SET_STATE, &state), KERN_INVALID_ARGUMENT, EINVAL);
     CHECK_UNCHANGED(object, object + PAGE, &before);
     CHECK_INT(get_state(object), VM_PURGABLE_NONVOLATILE);
-    /* Every accepted bit is fine; only the state field acts. */
+    /* Every accepted bit is fine: the state field sets the state, the
+     * others choose the volatile queue and group (or ask for DEBUG_EMPTY,
+     * which empties the object at once). */
     state = VM_PURGABLE_VOLATILE | (0x13773 & ~VM_PURGABLE_STATE_MASK);
     CHECK_KR(vm_purgable_control(SELF, object, VM_PURGABLE_SET_STATE, &state), KERN_SUCCESS, 0);
     CHECK_INT(state, VM_PURGABLE_NONVOLATILE);

@@ -259,3 +259,28 @@ TEST(task_answers_stay_whole_when_threads_ask_at_once)
     CHECK_KR(mach_port_deallocate(SELF, asking.task), KERN_SUCCESS, 0);
     CHECK_INT(finish_child(&child), 1); /* nothing was written for it to find */
 }
+
+/* task_info's arguments on another task's port, checked as on this
+ * task's, and the null-pointer refusals of the native calls behind it
+ * and behind task_purgable_info. */
+TEST(task_info_arguments_on_another_task)
+{
+    struct child child = start_child();
+    mach_port_name_t task = MACH_PORT_NULL;
+    CHECK_KR(task_for_pid(SELF, child.pid, &task), KERN_SUCCESS, 0);
+    task_vm_info_data_t info;
+    mach_msg_type_number_t count = TASK_VM_INFO_COUNT;
+    CHECK_KR(task_info(task, TASK_VM_INFO + 1, (task_info_t)&info, &count), KERN_INVALID_ARGUMENT, EINVAL);
+    count = TASK_VM_INFO_REV0_COUNT - 1;
+    CHECK_KR(task_info(task, TASK_VM_INFO, (task_info_t)&info, &count), KERN_INVALID_ARGUMENT, EINVAL);
+    CHECK_INT(count, TASK_VM_INFO_REV0_COUNT - 1);
+    CHECK_ERRNO(pk_task_vm_info_of(task, NULL), -EINVAL);
+    CHECK_ERRNO(pk_task_vm_info(NULL), -EINVAL);
+    CHECK_ERRNO(pk_purgeable_info(NULL), -EINVAL);
+    CHECK_KR(task_purgable_info(SELF, NULL), KERN_INVALID_ARGUMENT, EINVAL);
+    CHECK_KR(mach_port_deallocate(SELF, task), KERN_SUCCESS, 0);
+    /* A released port names nothing. */
+    count = TASK_VM_INFO_COUNT;
+    CHECK_KR(task_info(task, TASK_VM_INFO, (task_info_t)&info, &count), MACH_SEND_INVALID_DEST, ESRCH);
+    CHECK_INT(finish_child(&child), 1); /* nothing was written for it to find */
+}
