@@ -71,6 +71,17 @@ private var canReclaim: Bool {
         #expect(during.residentBytes == before.residentBytes + 2 * page)
         #expect(try region.state == .volatile)
         #expect(throws: PageError.self) { try region.makeVolatile(queue: .fifo, group: 8) }
+        do {
+            try region.makeVolatile(queue: .fifo, group: 8)
+            Issue.record("group 8 was accepted")
+        } catch {
+            #expect(error.code == .invalidArgument)
+            #expect(error.errno == .invalidArgument)
+        }
+        // The refused request moved nothing: still in LIFO group 6.
+        if try region.state == .volatile {
+            #expect(try VolatileQueues.current()[.lifo, 6].regions == before.regions + 1)
+        }
         #expect(try region.makeNonvolatile() == .volatile)
         #expect(try VolatileQueues.current()[.lifo, 6] == before)
     }
