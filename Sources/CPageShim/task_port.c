@@ -382,6 +382,11 @@ int pk_task_page_counts(pk_task_t task, uintptr_t address, size_t size, struct p
     if (error)
         return error;
     error = pk_page_counts_in(held.pid, held.pagemap, held.maps, address, size, counts);
+    /* A large range is counted from /proc/PID/smaps, opened by number: the
+     * process still alive after it was read means the number was still
+     * its own when it was opened. */
+    if (!alive(held.maps))
+        error = -ESRCH;
     let_go(&held);
     return error;
 }

@@ -155,6 +155,16 @@ TEST(task_reads_and_writes_a_child)
     CHECK_INT(finish_child(&child), 0);
     /* The child is gone: its port is dead. */
     CHECK_KR(mach_vm_read(task, child.region, 16, &data, &count), MACH_SEND_INVALID_DEST, ESRCH);
+    int gone_dispositions[4];
+    mach_vm_size_t gone_pages = 4;
+    CHECK_KR(mach_vm_page_range_query(task, child.region, 4 * PAGE, (mach_vm_address_t)gone_dispositions,
+                                      &gone_pages),
+             MACH_SEND_INVALID_DEST, ESRCH);
+    struct pk_page_counts page_counts;
+    CHECK_ERRNO(pk_task_page_counts(task, child.region, 4 * PAGE, &page_counts), -ESRCH);
+    uintptr_t at = child.region;
+    struct pk_region_info region_info;
+    CHECK_ERRNO(pk_task_region(task, &at, &region_info), -ESRCH);
     count = TASK_VM_INFO_COUNT;
     CHECK_KR(task_info(task, TASK_VM_INFO, (task_info_t)&vm_info, &count), MACH_SEND_INVALID_DEST, ESRCH);
     CHECK_KR(mach_port_deallocate(SELF, task), KERN_SUCCESS, 0);
