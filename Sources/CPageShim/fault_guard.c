@@ -198,7 +198,7 @@ static bool guarding(void)
     return true;
 }
 
-int pk_fault_guard_move(uintptr_t destination, uintptr_t source, size_t size)
+int pk_fault_guard_move(uintptr_t destination, uintptr_t source, size_t size, void *buffer)
 {
     if (!guarding())
         return -ENOTSUP;
@@ -211,7 +211,12 @@ int pk_fault_guard_move(uintptr_t destination, uintptr_t source, size_t size)
     }
     current = &guard;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    memmove((void *)destination, (const void *)source, size);
+    if (buffer != NULL) {
+        memcpy(buffer, (const void *)source, size);
+        memcpy((void *)destination, buffer, size);
+    } else {
+        memmove((void *)destination, (const void *)source, size);
+    }
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     current = NULL;
     return 0;

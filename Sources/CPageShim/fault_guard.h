@@ -15,8 +15,11 @@
  * -ENODATA if it was the source's, -EFAULT if the destination's; -ENOTSUP,
  * having touched nothing, when a fault would not reach the guard (the
  * thread blocks SIGSEGV or SIGBUS, or a handler installed later took the
- * guard's place), and the caller must move the bytes some other way. */
-int pk_fault_guard_move(uintptr_t destination, uintptr_t source, size_t size);
+ * guard's place), and the caller must move the bytes some other way.
+ * With a buffer (size bytes, always writable), the bytes go through it:
+ * all of the source is read before the destination is written, so a
+ * source that faults leaves the destination untouched. */
+int pk_fault_guard_move(uintptr_t destination, uintptr_t source, size_t size, void *buffer);
 
 #ifdef PK_TEST_SEAM
 /* Testing: the next guarded move puts the handler in place again, taking

@@ -262,7 +262,7 @@ static int count_pages(int pagemap, int maps, uintptr_t start, uintptr_t end, st
 /* Copies size bytes from PageKit's buffer to the caller's: 0 or -EFAULT. */
 static int copy_out(uintptr_t destination, const void *buffer, size_t size)
 {
-    int error = pk_fault_guard_move(destination, (uintptr_t)buffer, size);
+    int error = pk_fault_guard_move(destination, (uintptr_t)buffer, size, NULL);
     if (error == -ENOTSUP)
         error = pk_sys_read_process(getpid(), (uintptr_t)buffer, (void *)destination, size);
     return error == 0 ? 0 : -EFAULT;

@@ -107,7 +107,7 @@ static int kernel_copy(uintptr_t source, size_t size, uintptr_t destination)
  * could not map its bounce (KERN_RESOURCE_SHORTAGE). */
 static int move_bytes(uintptr_t source, size_t size, uintptr_t destination)
 {
-    int error = pk_fault_guard_move(destination, source, size);
+    int error = pk_fault_guard_move(destination, source, size, NULL);
     if (error != -ENOTSUP)
         return error;
     if (!overlap(source, destination, size))
@@ -135,7 +135,10 @@ static int move_transfer(uintptr_t source, size_t size, uintptr_t destination)
 {
     if (size > PK_SMALL_TRANSFER)
         return move_bytes(source, size, destination);
-    int error = move_bytes(source, size, (uintptr_t)small_buffer);
+    int error = pk_fault_guard_move(destination, source, size, small_buffer);
+    if (error != -ENOTSUP)
+        return error;
+    error = move_bytes(source, size, (uintptr_t)small_buffer);
     return error != 0 ? error : move_bytes((uintptr_t)small_buffer, size, destination);
 }
 
